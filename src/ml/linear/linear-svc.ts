@@ -9,7 +9,7 @@ import { classesFromDecision, linearDecision, outputCount, readLinearState, writ
 import { LinearRandom } from './random.ts';
 
 /** Parameters of LinearSVC (scikit-learn's names in camelCase, same defaults). */
-export interface LinearSVCParams {
+export type LinearSVCParams = {
   /** Inverse regularization strength. */
   C: number;
   loss: 'squared_hinge' | 'hinge';
@@ -25,7 +25,7 @@ export interface LinearSVCParams {
   interceptScaling: number;
   /** Seed of the per-pass random order of the coordinates (scikit-learn's default is unseeded). */
   randomState: number;
-}
+};
 
 const TABLE: ParamTable<LinearSVCParams> = {
   C: { default: 1.0, allowed: [is.float({ min: 0, minExclusive: true })] },

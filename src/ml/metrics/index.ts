@@ -1,0 +1,15 @@
+export type { Label, ZeroDivision } from './labels.ts';
+export { accuracyScore } from './accuracy.ts';
+export type { AccuracyOptions } from './accuracy.ts';
+export { f1Score, fbetaScore, precisionRecallFscoreSupport, precisionScore, recallScore } from './precision-recall-f.ts';
+export type { Average, PrfOptions, PrfResult } from './precision-recall-f.ts';
+export { confusionMatrix } from './confusion-matrix.ts';
+export type { ConfusionMatrixOptions, ConfusionMatrixResult } from './confusion-matrix.ts';
+export { rocAucScore } from './roc-auc.ts';
+export type { RocAucOptions, ScoreInput } from './roc-auc.ts';
+export { logLoss } from './log-loss.ts';
+export type { LogLossOptions } from './log-loss.ts';
+export { classificationReport, formatClassificationReport, reportToDict } from './classification-report.ts';
+export type { ClassificationReport, ClassificationReportOptions, ReportRow } from './classification-report.ts';
+export { getScorer, makeScorer, Predictions, Scorer, SCORER_NAMES } from './scorer.ts';
+export type { MakeScorerOptions, ScorableEstimator, ScorerNeeds } from './scorer.ts';

@@ -1,0 +1,369 @@
+import { createHash } from 'node:crypto';
+import { CuratorError } from '../errors.ts';
+import type { Estimator, Json, ModelState, NumericArray } from '../base/types.ts';
+import { restoreEstimator, type EstimatorOfKind, type ModelKind } from './model-kinds.ts';
+
+/*
+ * The Curator model file, format version 1. Every integer is little-endian.
+ *
+ *   offset  size  field
+ *   0       8     magic "CURATOR\0"
+ *   8       4     format version (uint32)
+ *   12      4     header length H in bytes (uint32)
+ *   16      8     total file length T in bytes (uint64), so truncation is told apart from corruption
+ *   24      H     header: UTF-8 JSON (see FileHeader), zero-padded up to D = align8(24 + H)
+ *   D       ...   sections: raw typed-array bytes, each starting at a multiple of 8 from D, so an
+ *                 aligned input gives zero-copy Float64Array views
+ *   T - 32  32    SHA-256 of bytes [0, T - 32)
+ *
+ * The checksum is verified before the header is parsed, so a flipped bit anywhere is reported as
+ * a damaged file instead of reaching JSON.parse or an estimator. Loading copies data into typed
+ * arrays and JSON values and hands them to the kind's `fromState`: nothing in a file is executed.
+ */
+
+const MAGIC = new Uint8Array([0x43, 0x55, 0x52, 0x41, 0x54, 0x4f, 0x52, 0x00]); // "CURATOR\0"
+const PREAMBLE = 24;
+const CHECKSUM = 32;
+const MAX_DEPTH = 32;
+
+/** The format version this build writes and the only one it reads. */
+export const MODEL_FILE_VERSION = 1;
+
+/** The section dtypes a file may declare, with their element sizes. */
+const DTYPES = {
+  f64: { size: 8, Ctor: Float64Array },
+  f32: { size: 4, Ctor: Float32Array },
+  i32: { size: 4, Ctor: Int32Array },
+  u32: { size: 4, Ctor: Uint32Array },
+  i16: { size: 2, Ctor: Int16Array },
+  u16: { size: 2, Ctor: Uint16Array },
+  i8: { size: 1, Ctor: Int8Array },
+  u8: { size: 1, Ctor: Uint8Array },
+} as const;
+type Dtype = keyof typeof DTYPES;
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** One entry of the section table: where a typed array's bytes sit, relative to the data start. */
+export interface SectionEntry {
+  /** Flattened path: child keys and the array name joined by '.', e.g. `steps.0.vocabBytes`. */
+  name: string;
+  dtype: Dtype;
+  /** Byte offset from the start of the data region (a multiple of 8). */
+  offset: number;
+  /** Number of elements. */
+  length: number;
+}
+
+/** One estimator in the header tree: everything of its ModelState except the array contents. */
+export interface ModelHeaderNode {
+  kind: string;
+  params: Record<string, Json>;
+  meta: Record<string, Json>;
+  /** Names of this node's arrays; each is the section `<path>.<name>`. */
+  arrays: string[];
+  children: Record<string, ModelHeaderNode>;
+}
+
+/** What `readModelHeader` tells about a file without rebuilding the estimator. */
+export interface ModelHeader extends ModelHeaderNode {
+  formatVersion: number;
+  sections: SectionEntry[];
+  /** Total file length in bytes. */
+  byteLength: number;
+  /** The embedded SHA-256, hex. */
+  checksum: string;
+}
+
+interface FileHeader extends ModelHeaderNode {
+  sections: SectionEntry[];
+}
+
+/** Options of `loadModel`. */
+export interface LoadOptions<K extends ModelKind = ModelKind> {
+  /** The kind the caller expects; anything else is MODEL_FILE_KIND. */
+  expect?: K;
+  /**
+   * Copy the arrays out of `bytes` even when they could be views into it. By default an 8-byte
+   * aligned input is used in place (fast), so the model shares memory with `bytes`: do not
+   * modify or reuse that buffer afterwards.
+   */
+  copy?: boolean;
+}
+
+/**
+ * Serializes a fitted estimator (pipelines and ensembles included) into a model file.
+ * The output is deterministic: the same fitted model always gives the same bytes.
+ *
+ * @example
+ *   const bytes = saveModel(pipeline.fit(texts, y));
+ *   const again = loadModel(bytes, { expect: 'Pipeline' });
+ */
+export function saveModel(estimator: Estimator): Uint8Array {
+  return encodeModelState(estimator.toState());
+}
+
+/**
+ * Rebuilds an estimator from a model file. Damaged, foreign, truncated or newer files, and kinds
+ * this build does not know, throw a CuratorError with a MODEL_FILE_* code; never a wrong model.
+ *
+ * @example
+ *   const model = loadModel(bytes, { expect: 'Pipeline' }); // typed as Pipeline
+ *   model.predict(['cheap meds']);
+ */
+export function loadModel<K extends ModelKind = ModelKind>(bytes: Uint8Array, options: LoadOptions<K> = {}): EstimatorOfKind<K> {
+  const state = decodeModelState(bytes, { copy: options.copy ?? false });
+  if (options.expect !== undefined && state.kind !== options.expect) {
+    throw new CuratorError('MODEL_FILE_KIND', `The model file holds a ${state.kind}, but a ${options.expect} was expected.`, { field: 'kind' });
+  }
+  return restoreEstimator(state) as EstimatorOfKind<K>;
+}
+
+/**
+ * The header of a model file (kind, params, meta, children, sections, version) without rebuilding
+ * the estimator. The checksum is verified unless `verify: false` (e.g. for listing many files).
+ */
+export function readModelHeader(bytes: Uint8Array, options: { verify?: boolean } = {}): ModelHeader {
+  const { header, version, total } = readFile(bytes, options.verify ?? true);
+  const checksum = Array.from(bytes.subarray(total - CHECKSUM, total), (b) => b.toString(16).padStart(2, '0')).join('');
+  return { ...header, formatVersion: version, byteLength: total, checksum };
+}
+
+/** Writes a ModelState tree as a model file (the format-level half of `saveModel`). */
+export function encodeModelState(state: ModelState): Uint8Array {
+  const sections: { entry: SectionEntry; array: NumericArray }[] = [];
+  let dataBytes = 0;
+  const names = new Set<string>();
+  const toNode = (s: ModelState, prefix: string, depth: number): ModelHeaderNode => {
+    if (depth > MAX_DEPTH) throw invalidState(prefix, `nests deeper than ${MAX_DEPTH} levels`);
+    if (typeof s?.kind !== 'string' || s.kind === '') throw invalidState(prefix, 'has no kind');
+    assertJsonRecord(s.params, `${prefix}params`);
+    assertJsonRecord(s.meta, `${prefix}meta`);
+    const arrays = Object.keys(s.arrays ?? {});
+    for (const key of arrays) {
+      const array = s.arrays[key]!;
+      const dtype = dtypeOf(array);
+      if (dtype === undefined) throw invalidState(prefix, `array '${key}' is not one of the typed arrays a model file can hold (${Object.keys(DTYPES).join(', ')})`);
+      const name = prefix + key;
+      if (names.has(name)) throw invalidState(prefix, `two arrays would share the section name '${name}'`);
+      names.add(name);
+      sections.push({ entry: { name, dtype, offset: dataBytes, length: array.length }, array });
+      dataBytes += align8(array.byteLength);
+    }
+    const children: Record<string, ModelHeaderNode> = {};
+    for (const key of Object.keys(s.children ?? {})) {
+      if (key === '') throw invalidState(prefix, 'has a child with an empty key');
+      define(children, key, toNode(s.children[key]!, `${prefix}${key}.`, depth + 1));
+    }
+    return { kind: s.kind, params: s.params, meta: s.meta, arrays, children };
+  };
+  const root = toNode(state, '', 0);
+  const header: FileHeader = { ...root, sections: sections.map((s) => s.entry) };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const dataStart = align8(PREAMBLE + json.length);
+  const total = dataStart + dataBytes + CHECKSUM;
+
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint32(8, MODEL_FILE_VERSION, true);
+  view.setUint32(12, json.length, true);
+  view.setBigUint64(16, BigInt(total), true);
+  out.set(json, PREAMBLE);
+  for (const { entry, array } of sections) {
+    const raw = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    const at = dataStart + entry.offset;
+    out.set(raw, at);
+    if (!HOST_LITTLE_ENDIAN) swapInPlace(out.subarray(at, at + raw.length), DTYPES[entry.dtype].size);
+  }
+  out.set(sha256(out.subarray(0, total - CHECKSUM)), total - CHECKSUM);
+  return out;
+}
+
+/** Reads a model file back into a ModelState tree (the format-level half of `loadModel`). */
+export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean } = {}): ModelState {
+  const { header, dataStart, total } = readFile(bytes, true);
+  const dataEnd = total - CHECKSUM;
+  let region: Uint8Array;
+  if (!options.copy && HOST_LITTLE_ENDIAN && bytes.byteOffset % 8 === 0) {
+    region = bytes.subarray(dataStart, dataEnd);
+  } else {
+    // One copy of the whole data region into a fresh (hence 8-aligned) buffer keeps every view aligned.
+    region = new Uint8Array(dataEnd - dataStart);
+    region.set(bytes.subarray(dataStart, dataEnd));
+  }
+  const bySection = new Map(header.sections.map((s) => [s.name, s]));
+  const used = new Set<string>();
+  const toState = (node: ModelHeaderNode, prefix: string): ModelState => {
+    const arrays: Record<string, NumericArray> = {};
+    for (const key of node.arrays) {
+      const name = prefix + key;
+      const s = bySection.get(name);
+      if (s === undefined) throw corrupt(`the header names an array '${name}' that has no section`);
+      if (used.has(name)) throw corrupt(`the section '${name}' is claimed twice`);
+      used.add(name);
+      const { size, Ctor } = DTYPES[s.dtype];
+      if (!HOST_LITTLE_ENDIAN) swapInPlace(region.subarray(s.offset, s.offset + s.length * size), size);
+      define(arrays, key, new Ctor(region.buffer as ArrayBuffer, region.byteOffset + s.offset, s.length));
+    }
+    const children: Record<string, ModelState> = {};
+    for (const key of Object.keys(node.children)) define(children, key, toState(node.children[key]!, `${prefix}${key}.`));
+    return { kind: node.kind, params: node.params, meta: node.meta, arrays, children };
+  };
+  const state = toState(header, '');
+  if (used.size !== header.sections.length) {
+    const orphan = header.sections.find((s) => !used.has(s.name))!;
+    throw corrupt(`the section '${orphan.name}' belongs to no estimator`);
+  }
+  return state;
+}
+
+/** Checks the preamble, length and checksum, then parses and validates the header. */
+function readFile(bytes: Uint8Array, verify: boolean): { header: FileHeader; version: number; dataStart: number; total: number } {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new CuratorError('INVALID_ARGUMENT', `A model file must be given as a Uint8Array (or Buffer). Got ${describe(bytes)} instead.`, { field: 'bytes' });
+  }
+  const n = bytes.length;
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (i >= n) {
+      throw new CuratorError('MODEL_FILE_TRUNCATED', `The model file is truncated: ${n} bytes, shorter than its ${PREAMBLE}-byte preamble.`);
+    }
+    if (bytes[i] !== MAGIC[i]) {
+      throw new CuratorError('MODEL_FILE_FOREIGN', 'These bytes are not a Curator model file (the first 8 bytes are not "CURATOR\\0").');
+    }
+  }
+  if (n < PREAMBLE) throw new CuratorError('MODEL_FILE_TRUNCATED', `The model file is truncated: ${n} bytes, shorter than its ${PREAMBLE}-byte preamble.`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n);
+  const version = view.getUint32(8, true);
+  if (version !== MODEL_FILE_VERSION) {
+    const why = version > MODEL_FILE_VERSION ? 'it was written by a newer Curator' : 'that version does not exist';
+    throw new CuratorError('MODEL_FILE_VERSION', `The model file has format version ${version}, but this Curator reads version ${MODEL_FILE_VERSION}; ${why}.`, { field: 'version' });
+  }
+  const headerBytes = view.getUint32(12, true);
+  const declared = view.getBigUint64(16, true);
+  const dataStart = align8(PREAMBLE + headerBytes);
+  if (declared > BigInt(Number.MAX_SAFE_INTEGER) || Number(declared) < dataStart + CHECKSUM) {
+    throw corrupt(`its preamble declares an impossible length (${declared} bytes with a ${headerBytes}-byte header)`);
+  }
+  const total = Number(declared);
+  if (n < total) throw new CuratorError('MODEL_FILE_TRUNCATED', `The model file is truncated: ${n} of its ${total} bytes are present.`);
+  if (n > total) throw corrupt(`${n - total} unexpected bytes follow its declared end at ${total} bytes`);
+  if (verify) {
+    const digest = sha256(bytes.subarray(0, total - CHECKSUM));
+    for (let i = 0; i < CHECKSUM; i++) {
+      if (digest[i] !== bytes[total - CHECKSUM + i]) throw corrupt('its SHA-256 checksum does not match its contents');
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE, PREAMBLE + headerBytes)));
+  } catch (e) {
+    throw corrupt(`its header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (!isRecord(parsed)) throw corrupt('its header is not a JSON object');
+  const sections = checkSections(parsed['sections'], total - CHECKSUM - dataStart);
+  const root = checkNode(parsed, 'the header', 0);
+  return { header: { ...root, sections }, version, dataStart, total };
+}
+
+function checkNode(v: unknown, where: string, depth: number): ModelHeaderNode {
+  if (depth > MAX_DEPTH) throw corrupt(`its estimator tree nests deeper than ${MAX_DEPTH} levels`);
+  if (!isRecord(v)) throw corrupt(`${where} is not a JSON object`);
+  const { kind, params, meta, arrays, children } = v;
+  if (typeof kind !== 'string' || kind === '') throw corrupt(`${where} has no estimator kind`);
+  if (!isRecord(params)) throw corrupt(`${where}: 'params' is not an object`);
+  if (!isRecord(meta)) throw corrupt(`${where}: 'meta' is not an object`);
+  if (!Array.isArray(arrays) || !arrays.every((a) => typeof a === 'string')) throw corrupt(`${where}: 'arrays' is not a list of names`);
+  if (!isRecord(children)) throw corrupt(`${where}: 'children' is not an object`);
+  const out: Record<string, ModelHeaderNode> = {};
+  for (const key of Object.keys(children)) define(out, key, checkNode(children[key], `child '${key}' of ${kind}`, depth + 1));
+  return { kind, params: params as Record<string, Json>, meta: meta as Record<string, Json>, arrays: arrays as string[], children: out };
+}
+
+function checkSections(v: unknown, dataBytes: number): SectionEntry[] {
+  if (!Array.isArray(v)) throw corrupt("its header has no 'sections' list");
+  const out: SectionEntry[] = v.map((s: unknown, i) => {
+    if (!isRecord(s)) throw corrupt(`section ${i} is not an object`);
+    const { name, dtype, offset, length } = s;
+    if (typeof name !== 'string') throw corrupt(`section ${i} has no name`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) throw corrupt(`section '${name}' has an unknown dtype ${describe(dtype)}`);
+    if (!isCount(offset) || !isCount(length)) throw corrupt(`section '${name}' has an invalid offset or length`);
+    if (offset % 8 !== 0) throw corrupt(`section '${name}' is misaligned (offset ${offset} is not a multiple of 8)`);
+    const end = offset + length * DTYPES[dtype as Dtype].size;
+    if (end > dataBytes) throw corrupt(`section '${name}' (bytes ${offset}..${end}) runs past the data region (${dataBytes} bytes)`);
+    return { name, dtype: dtype as Dtype, offset, length };
+  });
+  const sorted = [...out].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1]!;
+    if (prev.offset + prev.length * DTYPES[prev.dtype].size > sorted[i]!.offset) throw corrupt(`sections '${prev.name}' and '${sorted[i]!.name}' overlap`);
+  }
+  if (new Set(out.map((s) => s.name)).size !== out.length) throw corrupt('two sections share a name');
+  return out;
+}
+
+function corrupt(why: string): CuratorError {
+  return new CuratorError('MODEL_FILE_CORRUPT', `The model file is damaged: ${why}.`);
+}
+
+function invalidState(prefix: string, why: string): CuratorError {
+  return new CuratorError('INVALID_ARGUMENT', `Cannot save this model: the state ${prefix ? `of child '${prefix.slice(0, -1)}'` : 'of the root estimator'} ${why}.`, { field: 'state' });
+}
+
+/** Params and meta must survive JSON unchanged, or a loaded model would differ from the saved one. */
+function assertJsonRecord(v: unknown, path: string): void {
+  if (!isRecord(v)) throw new CuratorError('INVALID_ARGUMENT', `Cannot save this model: ${path} is not a plain object.`, { field: 'state' });
+  const walk = (x: unknown, at: string, depth: number): void => {
+    if (depth > 64) throw new CuratorError('INVALID_ARGUMENT', `Cannot save this model: ${at} nests too deeply.`, { field: 'state' });
+    if (x === null || typeof x === 'string' || typeof x === 'boolean') return;
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) throw new CuratorError('INVALID_ARGUMENT', `Cannot save this model: ${at} is ${x}, which JSON cannot hold; store it in a typed array.`, { field: 'state' });
+      return;
+    }
+    if (Array.isArray(x)) return x.forEach((e, i) => walk(e, `${at}[${i}]`, depth + 1));
+    if (isRecord(x)) return Object.keys(x).forEach((k) => walk(x[k], `${at}.${k}`, depth + 1));
+    throw new CuratorError('INVALID_ARGUMENT', `Cannot save this model: ${at} is ${describe(x)}, not a JSON value.`, { field: 'state' });
+  };
+  walk(v, path, 0);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function dtypeOf(a: unknown): Dtype | undefined {
+  for (const d of Object.keys(DTYPES) as Dtype[]) if (a instanceof DTYPES[d].Ctor) return d;
+  return undefined;
+}
+
+/** Assigns without the `__proto__` setter, so a key named "__proto__" stays a plain key. */
+function define<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
+  return typeof v === 'string' ? JSON.stringify(v) : `${typeof v} ${String(v)}`;
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+function sha256(data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(data).digest();
+}
+
+/** Reverses every `size`-byte group: the file is little-endian whatever the host is. */
+function swapInPlace(b: Uint8Array, size: number): void {
+  if (size === 1) return;
+  for (let i = 0; i < b.length; i += size) b.subarray(i, i + size).reverse();
+}

@@ -1,0 +1,229 @@
+import { BaseEstimator } from '../base/base-estimator.ts';
+import { checkFitInput, checkPredictInput, sortedUnique } from '../base/labels.ts';
+import { is, type ParamSpec } from '../base/params.ts';
+import type { Json, ModelState } from '../base/types.ts';
+import type { DenseMatrix } from '../dense/dense-matrix.ts';
+import { CuratorError } from '../errors.ts';
+import type { CsrMatrix } from '../sparse/csr-matrix.ts';
+import { addCounts, ALPHA_LOWER_BOUND, argmaxRows, assertNonNegative, classLogPrior, jointLogLikelihood, normalizeLogRows } from './nb-math.ts';
+
+/** The parameters every discrete naive Bayes shares (scikit-learn's names in camelCase, same defaults). */
+export type DiscreteNBParams = {
+  /** Additive (Laplace/Lidstone) smoothing; values below 1e-10 are raised to 1e-10, as scikit-learn 1.2 does. */
+  alpha: number;
+  /** Learn class priors from the class counts; false gives uniform priors. */
+  fitPrior: boolean;
+  /** Fixed prior per class (in `classes` order); overrides fitPrior when given. */
+  classPrior: number[] | null;
+};
+
+/** The param table entries of DiscreteNBParams, shared by both naive Bayes tables. */
+export const DISCRETE_NB_TABLE: { [K in keyof DiscreteNBParams]: ParamSpec<DiscreteNBParams[K]> } = {
+  alpha: { default: 1.0, allowed: [is.float({ min: 0 })] },
+  fitPrior: { default: true, allowed: [is.bool()] },
+  classPrior: {
+    default: null,
+    allowed: [
+      is.null(),
+      is.custom('an array of finite numbers ≥ 0', (v) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)),
+    ],
+  },
+};
+
+/** Learned state: the sufficient statistics and what fit derives from them. */
+interface NBState {
+  classes: string[];
+  nFeatures: number;
+  /** nClasses × nFeatures, summed feature values per class (scikit-learn's feature_count_). */
+  featureCount: Float64Array;
+  /** Documents per class (class_count_). */
+  classCount: Float64Array;
+  /** nClasses × nFeatures (feature_log_prob_). */
+  featureLogProb: Float64Array;
+  /** nClasses (class_log_prior_). */
+  classLogPrior: Float64Array;
+  /** The params the weights were derived with (setParams after fit does not change them). */
+  params: Record<string, Json>;
+}
+
+/**
+ * What MultinomialNB and ComplementNB share (scikit-learn's _BaseDiscreteNB): counting, priors,
+ * partialFit, the predict family and the model state. Only the counts are saved; the weights are
+ * recomputed from them on load by the same code, so a loaded model predicts bit-identically.
+ */
+export abstract class DiscreteNB<P extends DiscreteNBParams> extends BaseEstimator<P> {
+  private state_: NBState | undefined;
+
+  /** Weights (nClasses × nFeatures) from the counts and the clamped alpha. */
+  protected abstract featureLogProbFrom(featureCount: Float64Array, nClasses: number, nFeatures: number, alpha: number): Float64Array;
+
+  /** Whether the class prior is added to X · weightsᵀ (ComplementNB leaves it out). */
+  protected abstract usesPrior(): boolean;
+
+  get isFitted(): boolean {
+    return this.state_ !== undefined;
+  }
+
+  /** The sorted class labels; column order of predictProba. */
+  get classes(): readonly string[] {
+    return this.fitted('classes').classes;
+  }
+
+  /** Log probability weights, nClasses × nFeatures row-major (scikit-learn's feature_log_prob_). */
+  get featureLogProb(): Float64Array {
+    return this.fitted('featureLogProb').featureLogProb;
+  }
+
+  /** Log class priors (class_log_prior_); ComplementNB keeps them but does not use them. */
+  get classLogPrior(): Float64Array {
+    return this.fitted('classLogPrior').classLogPrior;
+  }
+
+  /** Summed feature values per class, nClasses × nFeatures (feature_count_). */
+  get featureCount(): Float64Array {
+    return this.fitted('featureCount').featureCount;
+  }
+
+  /** Training documents per class (class_count_). */
+  get classCount(): Float64Array {
+    return this.fitted('classCount').classCount;
+  }
+
+  fit(X: CsrMatrix, y: readonly string[]): this {
+    const { classes, codes } = checkFitInput(`${this.kind}.fit`, X, y);
+    assertNonNegative(`${this.kind}.fit`, X);
+    const k = classes.length;
+    const featureCount = new Float64Array(k * X.nCols);
+    const classCount = new Float64Array(k);
+    addCounts(X, codes, featureCount, classCount);
+    this.state_ = this.derive(classes, X.nCols, featureCount, classCount);
+    return this;
+  }
+
+  /**
+   * Adds a batch to the counts (scikit-learn's partial_fit): `classes` lists every label and is
+   * needed on the first call; later calls may omit it. A batch may hold a single class.
+   *
+   * @example
+   *   nb.partialFit(X1, y1, ['ham', 'spam']).partialFit(X2, y2);
+   */
+  partialFit(X: CsrMatrix, y: readonly string[], classes?: readonly string[]): this {
+    const owner = `${this.kind}.partialFit`;
+    checkFitInput(owner, X, y, { allowSingleClass: true });
+    assertNonNegative(owner, X);
+    let s = this.state_;
+    if (classes !== undefined) {
+      if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) {
+        throw new CuratorError('INVALID_ARGUMENT', `${owner}: classes must be an array of string labels.`, { field: 'classes' });
+      }
+      const sorted = sortedUnique(classes);
+      if (s !== undefined && (sorted.length !== s.classes.length || sorted.some((c, i) => c !== s!.classes[i]))) {
+        throw new CuratorError('INVALID_ARGUMENT', `${owner}: classes ${JSON.stringify(sorted)} differ from the earlier ${JSON.stringify(s.classes)}.`, { field: 'classes' });
+      }
+      if (s === undefined) {
+        if (sorted.length < 2) throw new CuratorError('SINGLE_CLASS', `${owner}: classes must list at least two labels.`, { field: 'classes' });
+        s = { classes: sorted, nFeatures: X.nCols, featureCount: new Float64Array(sorted.length * X.nCols), classCount: new Float64Array(sorted.length), featureLogProb: new Float64Array(0), classLogPrior: new Float64Array(0), params: {} };
+      }
+    }
+    if (s === undefined) throw new CuratorError('INVALID_ARGUMENT', `${owner}: classes must be given on the first call.`, { field: 'classes' });
+    if (X.nCols !== s.nFeatures) {
+      throw new CuratorError('SHAPE_MISMATCH', `${owner}: X has ${X.nCols} features, but earlier batches had ${s.nFeatures}.`, { field: 'X' });
+    }
+    const index = new Map(s.classes.map((c, i) => [c, i]));
+    const codes = new Int32Array(y.length);
+    for (let i = 0; i < y.length; i++) {
+      const c = index.get(y[i]!);
+      if (c === undefined) throw new CuratorError('UNKNOWN_LABEL', `${owner}: y[${i}] is ${JSON.stringify(y[i])}, which is not one of classes ${JSON.stringify(s.classes)}.`, { field: 'y' });
+      codes[i] = c;
+    }
+    // counts are copied so a failed derive (bad classPrior) leaves the model as it was
+    const featureCount = s.featureCount.slice();
+    const classCount = s.classCount.slice();
+    addCounts(X, codes, featureCount, classCount);
+    this.state_ = this.derive(s.classes, s.nFeatures, featureCount, classCount);
+    return this;
+  }
+
+  /** Class scores before normalization (scikit-learn's predict_joint_log_proba). */
+  predictJointLogProba(X: CsrMatrix): DenseMatrix {
+    return this.jll(X, 'predictJointLogProba');
+  }
+
+  predict(X: CsrMatrix): string[] {
+    const classes = this.fitted('predict').classes;
+    const best = argmaxRows(this.jll(X, 'predict'));
+    return Array.from(best, (c) => classes[c]!);
+  }
+
+  /** Log class probabilities, one column per class. */
+  predictLogProba(X: CsrMatrix): DenseMatrix {
+    return normalizeLogRows(this.jll(X, 'predictLogProba'));
+  }
+
+  /** Class probabilities, one column per class (exp of predictLogProba). */
+  predictProba(X: CsrMatrix): DenseMatrix {
+    const out = normalizeLogRows(this.jll(X, 'predictProba'));
+    const v = out.data;
+    for (let i = 0; i < v.length; i++) v[i] = Math.exp(v[i]!);
+    return out;
+  }
+
+  toState(): ModelState {
+    const s = this.fitted('toState');
+    const state = this.baseState();
+    // the saved params are the ones the counts were turned into weights with, so a load rebuilds this model
+    state.params = s.params;
+    state.meta.classes = [...s.classes];
+    state.meta.nFeatures = s.nFeatures;
+    state.arrays.featureCount = s.featureCount;
+    state.arrays.classCount = s.classCount;
+    return state;
+  }
+
+  /** Fills a fresh instance from toState()'s output; the subclasses' fromState call this. */
+  protected static restore<M extends DiscreteNB<DiscreteNBParams>>(make: (params: Record<string, unknown>) => M, kind: string, state: ModelState): M {
+    if (!state || state.kind !== kind) {
+      throw new CuratorError('MODEL_FILE_KIND', `${kind}.fromState: the state is for ${JSON.stringify(state?.kind)}, not ${kind}.`);
+    }
+    const corrupt = (what: string): never => {
+      throw new CuratorError('MODEL_FILE_CORRUPT', `${kind}.fromState: ${what}.`);
+    };
+    const classes = state.meta?.classes;
+    if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === 'string')) corrupt('meta.classes must list at least two string labels');
+    const nFeatures = state.meta.nFeatures;
+    if (typeof nFeatures !== 'number' || !Number.isInteger(nFeatures) || nFeatures < 0) corrupt('meta.nFeatures must be a non-negative integer');
+    const k = (classes as string[]).length;
+    const featureCount = state.arrays?.featureCount;
+    const classCount = state.arrays?.classCount;
+    if (!(featureCount instanceof Float64Array) || featureCount.length !== k * (nFeatures as number)) corrupt(`the featureCount section must hold ${k} × ${nFeatures} float64 values`);
+    if (!(classCount instanceof Float64Array) || classCount.length !== k) corrupt(`the classCount section must hold ${k} float64 values`);
+    const m = make(state.params as Record<string, unknown>);
+    m.state_ = m.derive(classes as string[], nFeatures as number, featureCount as Float64Array, classCount as Float64Array);
+    return m;
+  }
+
+  private derive(classes: string[], nFeatures: number, featureCount: Float64Array, classCount: Float64Array): NBState {
+    const p = this.params;
+    const alpha = p.alpha < ALPHA_LOWER_BOUND ? ALPHA_LOWER_BOUND : p.alpha;
+    return {
+      classes,
+      nFeatures,
+      featureCount,
+      classCount,
+      featureLogProb: this.featureLogProbFrom(featureCount, classes.length, nFeatures, alpha),
+      classLogPrior: classLogPrior(this.kind, classCount, p.fitPrior, p.classPrior),
+      params: this.paramsJson(),
+    };
+  }
+
+  private jll(X: CsrMatrix, method: string): DenseMatrix {
+    const s = this.fitted(method);
+    checkPredictInput(`${this.kind}.${method}`, X, s.nFeatures);
+    return jointLogLikelihood(X, s.featureLogProb, s.classes.length, this.usesPrior() ? s.classLogPrior : null);
+  }
+
+  private fitted(method: string): NBState {
+    this.assertFitted(method);
+    return this.state_!;
+  }
+}

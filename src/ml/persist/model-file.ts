@@ -293,10 +293,12 @@ function checkSections(v: unknown, dataBytes: number): SectionEntry[] {
     if (end > dataBytes) throw corrupt(`section '${name}' (bytes ${offset}..${end}) runs past the data region (${dataBytes} bytes)`);
     return { name, dtype: dtype as Dtype, offset, length };
   });
-  const sorted = [...out].sort((a, b) => a.offset - b.offset);
+  const bytesOf = (s: SectionEntry) => s.length * DTYPES[s.dtype].size;
+  // empty sections share the offset of the next one; ordering them first keeps that legal
+  const sorted = [...out].sort((a, b) => a.offset - b.offset || bytesOf(a) - bytesOf(b));
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1]!;
-    if (prev.offset + prev.length * DTYPES[prev.dtype].size > sorted[i]!.offset) throw corrupt(`sections '${prev.name}' and '${sorted[i]!.name}' overlap`);
+    if (prev.offset + bytesOf(prev) > sorted[i]!.offset) throw corrupt(`sections '${prev.name}' and '${sorted[i]!.name}' overlap`);
   }
   if (new Set(out.map((s) => s.name)).size !== out.length) throw corrupt('two sections share a name');
   return out;

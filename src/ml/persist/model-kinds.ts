@@ -3,6 +3,9 @@ import type { Estimator, ModelState } from '../base/types.ts';
 import { VotingClassifier } from '../ensemble/voting-classifier.ts';
 import { LinearSVC } from '../linear/linear-svc.ts';
 import { LogisticRegression } from '../linear/logistic-regression.ts';
+import { SGDClassifier } from '../linear/sgd-classifier.ts';
+import { ComplementNB } from '../naive-bayes/complement-nb.ts';
+import { MultinomialNB } from '../naive-bayes/multinomial-nb.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 
 /**
@@ -12,8 +15,11 @@ import { Pipeline } from '../pipeline/pipeline.ts';
  * (which imports them): no import cycle, and no registration side effects at module load.
  */
 export const MODEL_KINDS = {
+  MultinomialNB: (s: ModelState) => MultinomialNB.fromState(s),
+  ComplementNB: (s: ModelState) => ComplementNB.fromState(s),
   LinearSVC: (s: ModelState) => LinearSVC.fromState(s),
   LogisticRegression: (s: ModelState) => LogisticRegression.fromState(s),
+  SGDClassifier: (s: ModelState) => SGDClassifier.fromState(s),
   Pipeline: (s: ModelState) => Pipeline.fromState(s, restoreEstimator),
   VotingClassifier: (s: ModelState) => VotingClassifier.fromState(s, restoreEstimator),
 } as const satisfies Record<string, (s: ModelState) => Estimator>;

@@ -83,11 +83,13 @@ function column(owner: string, m: { get: (i: number, j: number) => number }, n: 
  * Area under the ROC curve, as scikit-learn's `roc_auc_score`. Binary: `yScore` holds the score of
  * the greater label (e.g. 'spam' of ham/spam; a decision function or P(positive)). Multiclass:
  * `yScore` is the probability matrix (columns = sorted classes) and `multiClass: 'ovr'` averages
- * the one-vs-rest AUCs.
+ * the one-vs-rest AUCs (average null: one AUC per class).
  *
  * @example
  *   rocAucScore(['ham', 'spam', 'spam', 'ham'], [0.1, 0.4, 0.35, 0.8]); // 0.5
  */
+export function rocAucScore(yTrue: readonly Label[], yScore: ScoreInput, options: RocAucOptions & { average: null }): number | Float64Array;
+export function rocAucScore(yTrue: readonly Label[], yScore: ScoreInput, options?: RocAucOptions): number;
 export function rocAucScore(yTrue: readonly Label[], yScore: ScoreInput, options: RocAucOptions = {}): number | Float64Array {
   const owner = 'rocAucScore';
   checkOptionKeys(owner, options, ['average', 'multiClass', 'labels']);

@@ -124,7 +124,7 @@ function thresholdScores(p: Predictions<unknown>, name: string, posLabel?: Label
  *   const f1Spam = makeScorer(f1Score, { posLabel: 'spam', zeroDivision: 0 });
  *   const nll = makeScorer(logLoss, {}, { needs: 'proba', greaterIsBetter: false });
  */
-export function makeScorer<Y, O>(metric: (yTrue: readonly Label[], yPred: Y, options: O) => number, metricOptions?: O, options: MakeScorerOptions = {}): Scorer {
+export function makeScorer<Y, O>(metric: (yTrue: readonly string[], yPred: Y, options: O) => number, metricOptions?: O, options: MakeScorerOptions = {}): Scorer {
   if (typeof metric !== 'function') throw new CuratorError('INVALID_ARGUMENT', 'makeScorer: metric must be a function.', { field: 'metric' });
   const needs = options.needs ?? 'predict';
   if (!['predict', 'proba', 'decision'].includes(needs)) {
@@ -134,7 +134,7 @@ export function makeScorer<Y, O>(metric: (yTrue: readonly Label[], yPred: Y, opt
   const kw = (metricOptions ?? {}) as O;
   const get = (p: Predictions<unknown>): unknown =>
     needs === 'predict' ? p.predict() : needs === 'proba' ? p.proba(name) : thresholdScores(p, name, (kw as { posLabel?: Label }).posLabel);
-  return new Scorer(name, options.greaterIsBetter ?? true, needs, (p, y) => metric(y, get(p) as Y, kw));
+  return new Scorer(name, options.greaterIsBetter ?? true, needs, (p, y) => metric(y as readonly string[], get(p) as Y, kw));
 }
 
 function prfScorer(name: string, pick: 'precision' | 'recall' | 'fScore', average: Average): Scorer {
@@ -146,7 +146,7 @@ function prfScorer(name: string, pick: 'precision' | 'recall' | 'fScore', averag
   });
 }
 
-function rocScorer(name: string, average: 'macro' | 'weighted' | null, multi: boolean): Scorer {
+function rocScorer(name: string, average: 'macro' | 'weighted', multi: boolean): Scorer {
   return new Scorer(name, true, multi ? 'proba' : 'decision', (p, y) => {
     const classes = p.estimator.classes;
     if (!multi) {
@@ -154,15 +154,15 @@ function rocScorer(name: string, average: 'macro' | 'weighted' | null, multi: bo
       if (!(s instanceof Float64Array)) {
         throw new CuratorError('INVALID_ARGUMENT', `Scorer '${name}' is for two classes; the estimator has ${s.nCols}. Use 'roc_auc_ovr' for multiclass.`, { field: 'scoring' });
       }
-      return rocAucScore(y, s) as number;
+      return rocAucScore(y, s);
     }
-    return rocAucScore(y, p.proba(name), { multiClass: 'ovr', average, labels: classes ? [...classes] : undefined }) as number;
+    return rocAucScore(y, p.proba(name), { multiClass: 'ovr', average, labels: classes ? [...classes] : undefined });
   });
 }
 
 const FACTORIES: Record<string, () => Scorer> = {
   accuracy: () => new Scorer('accuracy', true, 'predict', (p, y) => accuracyScore(y, p.predict())),
-  roc_auc: () => rocScorer('roc_auc', null, false),
+  roc_auc: () => rocScorer('roc_auc', 'macro', false),
   roc_auc_ovr: () => rocScorer('roc_auc_ovr', 'macro', true),
   roc_auc_ovr_weighted: () => rocScorer('roc_auc_ovr_weighted', 'weighted', true),
   neg_log_loss: () =>

@@ -76,7 +76,7 @@ describe('scorers', () => {
     near(s.score(est, rows(bin), bin.y_true), precisionScore(bin.y_true, bin.y_pred, { posLabel: 'ham' }));
     const loss = makeScorer(logLoss, {}, { needs: 'proba', greaterIsBetter: false, name: 'nll' });
     near(loss.score(est, rows(bin), bin.y_true), -logLoss(bin.y_true, bin.proba!));
-    const auc = makeScorer(rocAucScore as (y: readonly string[], s: Float64Array) => number, undefined, { needs: 'decision' });
+    const auc = makeScorer(rocAucScore, undefined, { needs: 'decision' });
     near(auc.score(est, rows(bin), bin.y_true), bin.expected['roc_auc_score'] as number);
   });
 

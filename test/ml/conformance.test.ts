@@ -1,0 +1,170 @@
+/**
+ * The estimator conformance suite: every estimator kind a model file can hold goes through the
+ * same checks (scikit-learn's check_estimator, Hono's runTest): clone round trip, the not-fitted
+ * contract, determinism with a seed, a model-file round trip, and unknown params. A kind added
+ * to model-kinds without a recipe here fails the coverage test.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BaseEstimator } from '../../src/ml/base/base-estimator.ts';
+import type { Estimator } from '../../src/ml/base/types.ts';
+import { DenseMatrix } from '../../src/ml/dense/dense-matrix.ts';
+import { VotingClassifier } from '../../src/ml/ensemble/voting-classifier.ts';
+import { CuratorError } from '../../src/ml/errors.ts';
+import { LinearSVC } from '../../src/ml/linear/linear-svc.ts';
+import { LogisticRegression } from '../../src/ml/linear/logistic-regression.ts';
+import { SGDClassifier } from '../../src/ml/linear/sgd-classifier.ts';
+import { ComplementNB } from '../../src/ml/naive-bayes/complement-nb.ts';
+import { MultinomialNB } from '../../src/ml/naive-bayes/multinomial-nb.ts';
+import { loadModel, saveModel } from '../../src/ml/persist/model-file.ts';
+import { MODEL_KINDS } from '../../src/ml/persist/model-kinds.ts';
+import { Pipeline } from '../../src/ml/pipeline/pipeline.ts';
+import { CsrMatrix } from '../../src/ml/sparse/csr-matrix.ts';
+import { loadInputs, type InputSet } from '../helpers/inputs.ts';
+
+type Check = 'clone' | 'notFitted' | 'determinism' | 'fileRoundTrip' | 'unknownParam';
+
+/** How to exercise one estimator. */
+interface ConformanceSpec<E extends Estimator = Estimator> {
+  /** Shown in test names; `kind` must be a model-kinds key. */
+  name: string;
+  kind: string;
+  /** A fresh, unfitted estimator (seeded where it has a seed). */
+  create(): E;
+  /** Fits it on the recipe's data. */
+  fit(e: E): void;
+  /** Named outputs after fit (predictions, probabilities, a transformed matrix...), each a thunk. */
+  outputs(e: E): Record<string, () => unknown>;
+  /** Checks that do not apply, each with the reason. */
+  skip?: Partial<Record<Check, string>>;
+}
+
+const binary = loadInputs('binary');
+const multi = loadInputs('multiclass');
+
+function classifierOutputs(data: InputSet, methods: readonly ('predict' | 'predictProba' | 'decisionFunction')[]) {
+  return (e: Estimator): Record<string, () => unknown> => {
+    const c = e as unknown as Record<string, (X: unknown) => unknown>;
+    return Object.fromEntries(methods.map((m) => [m, () => c[m]!.call(e, data.Xtest)]));
+  };
+}
+
+/** Classifier specs on both the binary and the 5-class inputs. */
+function classifier(kind: string, create: () => Estimator, methods: readonly ('predict' | 'predictProba' | 'decisionFunction')[], skip?: ConformanceSpec['skip']): ConformanceSpec[] {
+  return ([['binary', binary], ['multiclass', multi]] as const).map(([set, data]) => ({
+    name: `${kind} (${set})`,
+    kind,
+    create,
+    fit: (e) => void (e as unknown as { fit(X: CsrMatrix, y: string[]): unknown }).fit(data.Xtrain, data.ytrain),
+    outputs: classifierOutputs(data, methods),
+    ...(skip ? { skip } : {}),
+  }));
+}
+
+const SPECS: ConformanceSpec[] = [
+  ...classifier('MultinomialNB', () => new MultinomialNB({ alpha: 0.5 }), ['predict', 'predictProba']),
+  ...classifier('ComplementNB', () => new ComplementNB({ norm: true }), ['predict', 'predictProba']),
+  ...classifier('LinearSVC', () => new LinearSVC({ C: 0.5, randomState: 3 }), ['predict', 'decisionFunction']),
+  ...classifier('LogisticRegression', () => new LogisticRegression({ C: 2 }), ['predict', 'predictProba', 'decisionFunction']),
+  ...classifier('SGDClassifier', () => new SGDClassifier({ loss: 'log_loss', randomState: 7 }), ['predict', 'predictProba', 'decisionFunction']),
+  ...classifier('Pipeline', () => new Pipeline([['clf', new MultinomialNB()]]), ['predict', 'predictProba']),
+  ...classifier(
+    'VotingClassifier',
+    () => new VotingClassifier([['nb', new MultinomialNB()], ['lr', new LogisticRegression()], ['sgd', new SGDClassifier({ loss: 'modified_huber', randomState: 1 })]], { voting: 'soft', weights: [1, 2, 1] }),
+    ['predict', 'predictProba'],
+  ),
+];
+
+/** Outputs as comparable plain data; floats by their bits, so -0 and NaN count. */
+function plain(v: unknown): unknown {
+  const bits = (a: ArrayBufferView) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  if (v instanceof DenseMatrix) return { shape: [v.nRows, v.nCols], data: bits(v.data) };
+  if (v instanceof CsrMatrix) return { shape: [v.nRows, v.nCols], indptr: Array.from(v.indptr), indices: Array.from(v.indices), data: bits(v.data) };
+  if (ArrayBuffer.isView(v)) return bits(v);
+  if (Array.isArray(v)) return v.map(plain);
+  return v;
+}
+
+const evaluate = (outs: Record<string, () => unknown>) => Object.fromEntries(Object.entries(outs).map(([k, f]) => [k, plain(f())]));
+
+/** Params without sub-estimator objects (composites list them; clones hold different instances). */
+function comparableParams(e: Estimator): string {
+  return JSON.stringify(e.getParams(), (_k, v: unknown) => (v !== null && typeof v === 'object' && 'kind' in v && 'toState' in v ? `<${(v as Estimator).kind}>` : v));
+}
+
+const isCode = (code: string) => (e: unknown) => e instanceof CuratorError && e.code === code;
+
+/** Registers the conformance checks of one estimator. */
+function runConformance(spec: ConformanceSpec): void {
+  const run = (check: Check, title: string, body: () => void) => {
+    const reason = spec.skip?.[check];
+    test(title, reason ? { skip: reason } : {}, body);
+  };
+  describe(`conformance: ${spec.name}`, () => {
+    run('clone', 'clone has equal params, is unfitted, and is independent', () => {
+      const e = spec.create();
+      assert.equal(e.kind, spec.kind);
+      spec.fit(e);
+      assert.equal(e.isFitted, true);
+      const c = e.clone();
+      assert.equal(c.kind, e.kind);
+      assert.equal(c.isFitted, false);
+      assert.notEqual(c, e);
+      assert.equal(comparableParams(c), comparableParams(e));
+      assert.equal(comparableParams(spec.create()), comparableParams(e), 'fit must not change params');
+    });
+
+    run('notFitted', 'before fit, every output and toState throw NotFittedError (NOT_FITTED)', () => {
+      const e = spec.create();
+      assert.equal(e.isFitted, false);
+      for (const [name, f] of Object.entries(spec.outputs(e))) {
+        assert.throws(f, (err: unknown) => isCode('NOT_FITTED')(err) && /not fitted yet/.test((err as Error).message), name);
+      }
+      assert.throws(() => e.toState(), isCode('NOT_FITTED'));
+      assert.throws(() => saveModel(e), isCode('NOT_FITTED'));
+    });
+
+    run('determinism', 'two fits with the same params and seed give identical outputs', () => {
+      const a = spec.create();
+      const b = spec.create();
+      spec.fit(a);
+      spec.fit(b);
+      assert.deepEqual(evaluate(spec.outputs(a)), evaluate(spec.outputs(b)));
+      const c = a.clone();
+      spec.fit(c);
+      assert.deepEqual(evaluate(spec.outputs(c)), evaluate(spec.outputs(a)), 'a fitted clone matches too');
+    });
+
+    run('fileRoundTrip', 'saveModel -> loadModel gives bit-identical outputs, params and bytes', () => {
+      const e = spec.create();
+      spec.fit(e);
+      const bytes = saveModel(e);
+      const loaded = loadModel(bytes, { expect: spec.kind as keyof typeof MODEL_KINDS });
+      assert.equal(loaded.kind, spec.kind);
+      assert.equal(loaded.constructor, e.constructor);
+      assert.equal(loaded.isFitted, true);
+      assert.equal(comparableParams(loaded), comparableParams(e));
+      assert.deepEqual(evaluate(spec.outputs(loaded as Estimator)), evaluate(spec.outputs(e)));
+      assert.deepEqual(saveModel(loaded), bytes, 'saving the loaded model gives the same bytes');
+      const copied = loadModel(bytes, { copy: true });
+      assert.deepEqual(evaluate(spec.outputs(copied as Estimator)), evaluate(spec.outputs(e)));
+    });
+
+    run('unknownParam', 'an unknown param is UNKNOWN_PARAM naming it', () => {
+      const e = spec.create();
+      const named = (err: unknown) => isCode('UNKNOWN_PARAM')(err) && (err as CuratorError).field === 'noSuchParam' && /noSuchParam/.test((err as Error).message);
+      assert.throws(() => e.setParams({ noSuchParam: 1 }), named);
+      if (e instanceof BaseEstimator) {
+        const Ctor = e.constructor as new (p: Record<string, unknown>) => Estimator;
+        assert.throws(() => new Ctor({ noSuchParam: 1 }), named);
+      }
+      assert.equal(comparableParams(e), comparableParams(spec.create()), 'a rejected setParams changes nothing');
+    });
+  });
+}
+
+for (const spec of SPECS) runConformance(spec);
+
+test('every kind in model-kinds has a conformance recipe', () => {
+  assert.deepEqual([...new Set(SPECS.map((s) => s.kind))].sort(), Object.keys(MODEL_KINDS).sort());
+});

@@ -16,6 +16,7 @@ import { LogisticRegression } from '../../src/ml/linear/logistic-regression.ts';
 import { SGDClassifier } from '../../src/ml/linear/sgd-classifier.ts';
 import { ComplementNB } from '../../src/ml/naive-bayes/complement-nb.ts';
 import { MultinomialNB } from '../../src/ml/naive-bayes/multinomial-nb.ts';
+import { KNeighborsClassifier } from '../../src/ml/neighbors/k-neighbors-classifier.ts';
 import { loadModel, saveModel } from '../../src/ml/persist/model-file.ts';
 import { MODEL_KINDS } from '../../src/ml/persist/model-kinds.ts';
 import { Pipeline } from '../../src/ml/pipeline/pipeline.ts';
@@ -64,6 +65,7 @@ function classifier(kind: string, create: () => Estimator, methods: readonly ('p
 const SPECS: ConformanceSpec[] = [
   ...classifier('MultinomialNB', () => new MultinomialNB({ alpha: 0.5 }), ['predict', 'predictProba']),
   ...classifier('ComplementNB', () => new ComplementNB({ norm: true }), ['predict', 'predictProba']),
+  ...classifier('KNeighborsClassifier', () => new KNeighborsClassifier({ nNeighbors: 3, weights: 'distance', metric: 'cosine' }), ['predict', 'predictProba']),
   ...classifier('LinearSVC', () => new LinearSVC({ C: 0.5, randomState: 3 }), ['predict', 'decisionFunction']),
   ...classifier('LogisticRegression', () => new LogisticRegression({ C: 2 }), ['predict', 'predictProba', 'decisionFunction']),
   ...classifier('SGDClassifier', () => new SGDClassifier({ loss: 'log_loss', randomState: 7 }), ['predict', 'predictProba', 'decisionFunction']),

@@ -6,6 +6,7 @@ import { LogisticRegression } from '../linear/logistic-regression.ts';
 import { SGDClassifier } from '../linear/sgd-classifier.ts';
 import { ComplementNB } from '../naive-bayes/complement-nb.ts';
 import { MultinomialNB } from '../naive-bayes/multinomial-nb.ts';
+import { KNeighborsClassifier } from '../neighbors/k-neighbors-classifier.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 
 /**
@@ -17,6 +18,7 @@ import { Pipeline } from '../pipeline/pipeline.ts';
 export const MODEL_KINDS = {
   MultinomialNB: (s: ModelState) => MultinomialNB.fromState(s),
   ComplementNB: (s: ModelState) => ComplementNB.fromState(s),
+  KNeighborsClassifier: (s: ModelState) => KNeighborsClassifier.fromState(s),
   LinearSVC: (s: ModelState) => LinearSVC.fromState(s),
   LogisticRegression: (s: ModelState) => LogisticRegression.fromState(s),
   SGDClassifier: (s: ModelState) => SGDClassifier.fromState(s),

@@ -145,6 +145,7 @@ export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult 
   const S = Array.from({ length: m }, () => new Float64Array(n));
   const Y = Array.from({ length: m }, () => new Float64Array(n));
   const rho = new Float64Array(m);
+  const yy = new Float64Array(m); // ‖y‖² per pair, for the initial scaling
   const a = new Float64Array(m);
   let stored = 0;
   let head = 0; // slot of the next pair to write
@@ -155,26 +156,54 @@ export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult 
   let iter = 0;
   if (maxAbs(g) <= o.gtol) return { f, iterations: 0, converged: true };
   while (iter < o.maxIter) {
-    // two-loop recursion: p = -H g
+    // two-loop recursion p = -H·g, each pass fusing one update of p with the next dot product, so
+    // p is streamed once per stored pair and loop instead of twice (d can be 10^5+)
+    let pending = 0; // coefficient of the last Y not yet subtracted from p
+    let pendingSlot = -1;
     for (let i = 0; i < n; i++) p[i] = -g[i]!;
     for (let k = 0; k < stored; k++) {
       const s = (head - 1 - k + m) % m;
-      a[s] = rho[s]! * dot(S[s]!, p);
-      const ys = Y[s]!;
-      const as = a[s]!;
-      for (let i = 0; i < n; i++) p[i]! -= as * ys[i]!;
+      const ss = S[s]!;
+      let acc = 0;
+      if (pendingSlot >= 0) {
+        const yp = Y[pendingSlot]!;
+        for (let i = 0; i < n; i++) {
+          const v = p[i]! - pending * yp[i]!;
+          p[i] = v;
+          acc += ss[i]! * v;
+        }
+      } else {
+        for (let i = 0; i < n; i++) acc += ss[i]! * p[i]!;
+      }
+      a[s] = rho[s]! * acc;
+      pending = a[s]!;
+      pendingSlot = s;
     }
     if (stored > 0) {
-      const s = (head - 1 + m) % m;
-      const gamma = 1 / (rho[s]! * dot(Y[s]!, Y[s]!));
-      for (let i = 0; i < n; i++) p[i]! *= gamma;
-    }
-    for (let k = stored - 1; k >= 0; k--) {
-      const s = (head - 1 - k + m) % m;
-      const b = rho[s]! * dot(Y[s]!, p);
-      const ss = S[s]!;
-      const c = a[s]! - b;
-      for (let i = 0; i < n; i++) p[i]! += c * ss[i]!;
+      const newest = (head - 1 + m) % m;
+      const gamma = 1 / (rho[newest]! * yy[newest]!);
+      const yp = Y[pendingSlot]!;
+      for (let i = 0; i < n; i++) p[i] = (p[i]! - pending * yp[i]!) * gamma;
+      pendingSlot = -1;
+      for (let k = stored - 1; k >= 0; k--) {
+        const s = (head - 1 - k + m) % m;
+        const ys = Y[s]!;
+        let acc = 0;
+        if (pendingSlot >= 0) {
+          const sp = S[pendingSlot]!;
+          for (let i = 0; i < n; i++) {
+            const v = p[i]! + pending * sp[i]!;
+            p[i] = v;
+            acc += ys[i]! * v;
+          }
+        } else {
+          for (let i = 0; i < n; i++) acc += ys[i]! * p[i]!;
+        }
+        pending = a[s]! - rho[s]! * acc;
+        pendingSlot = s;
+      }
+      const sp = S[pendingSlot]!;
+      for (let i = 0; i < n; i++) p[i]! += pending * sp[i]!;
     }
     let d0 = dot(g, p);
     if (!(d0 < 0)) {
@@ -194,15 +223,16 @@ export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult 
     const sv = S[head]!;
     const yv = Y[head]!;
     let sy = 0;
-    let yy = 0;
+    let yyNew = 0;
     for (let i = 0; i < n; i++) {
       sv[i] = t * p[i]!;
       yv[i] = gNew[i]! - g[i]!;
       sy += sv[i]! * yv[i]!;
-      yy += yv[i]! * yv[i]!;
+      yyNew += yv[i]! * yv[i]!;
     }
-    if (sy > 2.2e-16 * yy) {
+    if (sy > 2.2e-16 * yyNew) {
       rho[head] = 1 / sy;
+      yy[head] = yyNew;
       head = (head + 1) % m;
       if (stored < m) stored++;
     }

@@ -11,7 +11,6 @@ function log1pExp(z: number): number {
  * not penalized. With `k === 1` the loss is the binomial one (target 0/1 per row); with k ≥ 2 it is
  * the multinomial one (target class index per row). Parameters are laid out feature-major
  * (W[j·k + c]) followed by the k intercepts, so X·W and Xᵀ·R touch contiguous memory.
- * The gradient's Xᵀ product runs over a precomputed transpose (rows of Xᵀ are features).
  */
 export class LogisticObjective implements LineObjective {
   readonly size: number;
@@ -31,7 +30,6 @@ export class LogisticObjective implements LineObjective {
 
   constructor(
     private readonly X: CsrMatrix,
-    private readonly XT: CsrMatrix,
     /** Binomial: 0/1 per row; multinomial: the class index per row. */
     private readonly target: Int32Array,
     k: number,
@@ -87,32 +85,31 @@ export class LogisticObjective implements LineObjective {
     return loss;
   }
 
-  /** Xᵀ·R + W/C (and Σ R for the intercepts) into g. */
+  /** Xᵀ·R + W/C (and Σ R for the intercepts) into g, scattering row by row (no transpose needed). */
   private gradient(g: Float64Array): void {
-    const { d, k, r, x, C, XT } = this;
-    const { indptr, indices, data } = XT;
+    const { n, d, k, r, x, C } = this;
+    const { indptr, indices, data } = this.X;
     const invC = 1 / C;
+    const m = d * k;
+    for (let j = 0; j < m; j++) g[j] = x[j]! * invC;
     if (k === 1) {
-      for (let j = 0; j < d; j++) {
-        let s = 0;
-        for (let q = indptr[j]!, end = indptr[j + 1]!; q < end; q++) s += data[q]! * r[indices[q]!]!;
-        g[j] = s + x[j]! * invC;
+      for (let i = 0; i < n; i++) {
+        const ri = r[i]!;
+        for (let q = indptr[i]!, end = indptr[i + 1]!; q < end; q++) g[indices[q]!]! += data[q]! * ri;
       }
     } else {
-      for (let j = 0; j < d; j++) {
-        const o = j * k;
-        for (let c = 0; c < k; c++) g[o + c] = x[o + c]! * invC;
-        for (let q = indptr[j]!, end = indptr[j + 1]!; q < end; q++) {
+      for (let i = 0; i < n; i++) {
+        const ro = i * k;
+        for (let q = indptr[i]!, end = indptr[i + 1]!; q < end; q++) {
           const v = data[q]!;
-          const ro = indices[q]! * k;
+          const o = indices[q]! * k;
           for (let c = 0; c < k; c++) g[o + c]! += v * r[ro + c]!;
         }
       }
     }
     if (this.fitIntercept) {
-      const base = d * k;
-      for (let c = 0; c < k; c++) g[base + c] = 0;
-      for (let i = 0; i < this.n; i++) for (let c = 0; c < k; c++) g[base + c]! += r[i * k + c]!;
+      for (let c = 0; c < k; c++) g[m + c] = 0;
+      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) g[m + c]! += r[i * k + c]!;
     }
   }
 

@@ -85,14 +85,13 @@ export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> 
     const nc = classes.length;
     const multinomial = p.multiClass === 'multinomial' || (p.multiClass === 'auto' && nc > 2);
     const d = X.nCols;
-    const XT = X.transpose();
     const opts = { gtol: p.tol, ftol: FTOL, maxIter: p.maxIter, memory: 10, maxLineSearch: 20 };
     let coef: Float64Array;
     let intercept: Float64Array;
     let nIter = 0;
     let converged = true;
     if (multinomial) {
-      const obj = new LogisticObjective(X, XT, codes, nc, p.C, p.fitIntercept);
+      const obj = new LogisticObjective(X, codes, nc, p.C, p.fitIntercept);
       const res = minimizeLbfgs(obj, opts);
       nIter = res.iterations;
       converged = res.converged;
@@ -112,7 +111,7 @@ export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> 
       for (let c = 0; c < outputs; c++) {
         const positive = nc === 2 ? 1 : c;
         for (let i = 0; i < X.nRows; i++) target[i] = codes[i] === positive ? 1 : 0;
-        const obj = new LogisticObjective(X, XT, target, 1, p.C, p.fitIntercept);
+        const obj = new LogisticObjective(X, target, 1, p.C, p.fitIntercept);
         const res = minimizeLbfgs(obj, opts);
         nIter = Math.max(nIter, res.iterations);
         converged &&= res.converged;

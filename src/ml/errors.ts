@@ -18,7 +18,14 @@ export type ErrorCode =
   | 'MODEL_FILE_VERSION'
   | 'MODEL_FILE_TRUNCATED'
   | 'MODEL_FILE_CORRUPT'
-  | 'MODEL_FILE_KIND';
+  | 'MODEL_FILE_KIND'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'INVALID_REFERENCE'
+  | 'CHECKSUM_MISMATCH'
+  | 'CONFLICT'
+  | 'INVALID_STATE'
+  | 'STORE_UNAVAILABLE';
 
 /** An error with a stable machine-readable code and, where one applies, the offending field. */
 export class CuratorError extends Error {

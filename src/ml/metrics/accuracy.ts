@@ -1,4 +1,4 @@
-import { checkOptionKeys, checkTargets, type Label } from './labels.ts';
+import { checkOptionKeys, checkPair, type Label } from './labels.ts';
 
 /** Options of {@link accuracyScore}. */
 export interface AccuracyOptions {
@@ -15,7 +15,7 @@ export interface AccuracyOptions {
  */
 export function accuracyScore(yTrue: readonly Label[], yPred: readonly Label[], options: AccuracyOptions = {}): number {
   checkOptionKeys('accuracyScore', options, ['normalize']);
-  checkTargets('accuracyScore', yTrue, yPred);
+  checkPair('accuracyScore', yTrue, yPred);
   let correct = 0;
   for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) correct++;
   return options.normalize === false ? correct : correct / yTrue.length;

@@ -1,6 +1,6 @@
 import { CuratorError } from '../errors.ts';
-import { checkLabelList, checkOptionKeys, checkTargets, type Label, type ZeroDivision } from './labels.ts';
-import { precisionRecallFscoreSupport } from './precision-recall-f.ts';
+import { checkLabelList, checkOptionKeys, checkTargets, zeroDivisionValue, type Label, type ZeroDivision } from './labels.ts';
+import { labelCounts, prfFromCounts } from './precision-recall-f.ts';
 
 /** Options of {@link classificationReport}. */
 export interface ClassificationReportOptions {
@@ -53,8 +53,10 @@ export function classificationReport(yTrue: readonly Label[], yPred: readonly La
   if (names.length !== labels.length) {
     throw new CuratorError('SHAPE_MISMATCH', `${owner}: ${labels.length} labels but ${names.length} targetNames; pass one name per label.`, { field: 'targetNames' });
   }
-  const zeroDivision = options.zeroDivision ?? 'warn';
-  const per = precisionRecallFscoreSupport(yTrue, yPred, { labels, average: null, zeroDivision }, owner);
+  const zero = zeroDivisionValue(owner, options.zeroDivision);
+  // One counting pass serves the per-label rows and all three averages.
+  const counts = labelCounts(t, labels);
+  const per = prfFromCounts(counts, null, zero, 1);
   const p = per.precision as Float64Array;
   const r = per.recall as Float64Array;
   const f = per.fScore as Float64Array;
@@ -62,7 +64,7 @@ export function classificationReport(yTrue: readonly Label[], yPred: readonly La
   let total = 0;
   for (let i = 0; i < s.length; i++) total += s[i]!;
   const avg = (average: 'micro' | 'macro' | 'weighted'): ReportRow => {
-    const a = precisionRecallFscoreSupport(yTrue, yPred, { labels, average, zeroDivision }, owner);
+    const a = prfFromCounts(counts, average, zero, 1);
     return { precision: a.precision as number, recall: a.recall as number, f1Score: a.fScore as number, support: total };
   };
   const out: ClassificationReport = {

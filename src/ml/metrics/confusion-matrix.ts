@@ -1,5 +1,5 @@
 import { CuratorError } from '../errors.ts';
-import { checkLabelList, checkOptionKeys, checkTargets, encode, labelIndex, type Label } from './labels.ts';
+import { checkLabelList, checkOptionKeys, checkTargets, presentToLabels, type Label } from './labels.ts';
 
 /** Options of {@link confusionMatrix}. */
 export interface ConfusionMatrixOptions {
@@ -42,12 +42,12 @@ export function confusionMatrix(yTrue: readonly Label[], yPred: readonly Label[]
     labels = t.present;
   }
   const n = labels.length;
-  const index = labelIndex(labels);
-  const yt = encode(yTrue, index);
-  const yp = encode(yPred, index);
+  const map = presentToLabels(t.present, labels);
   const counts = new Float64Array(n * n);
-  for (let i = 0; i < yt.length; i++) {
-    if (yt[i]! >= 0 && yp[i]! >= 0) counts[yt[i]! * n + yp[i]!]!++;
+  for (let i = 0; i < t.trueCodes.length; i++) {
+    const a = map[t.trueCodes[i]!]!;
+    const b = map[t.predCodes[i]!]!;
+    if (a >= 0 && b >= 0) counts[a * n + b]!++;
   }
   const matrix: number[][] = [];
   for (let i = 0; i < n; i++) matrix.push(Array.from(counts.subarray(i * n, (i + 1) * n)));

@@ -7,15 +7,17 @@ export type Label = string | number;
 /** What kind of target the pair (yTrue, yPred) is, as scikit-learn's `_check_targets` says. */
 export type TargetType = 'binary' | 'multiclass';
 
-/** The checked pair of label vectors with their sorted union (scikit-learn's `unique_labels`). */
+/** The checked pair of label vectors, encoded against their sorted union (scikit-learn's `unique_labels`). */
 export interface Targets {
   yTrue: readonly Label[];
   yPred: readonly Label[];
   /** Sorted distinct labels of yTrue ∪ yPred (numbers numerically, strings by code unit). */
   present: Label[];
   type: TargetType;
+  /** Index into `present` of every yTrue / yPred label. */
+  trueCodes: Int32Array;
+  predCodes: Int32Array;
 }
-
 function labelKind(owner: string, field: string, y: readonly Label[]): 'string' | 'number' | 'empty' {
   if (!Array.isArray(y)) throw new CuratorError('INVALID_ARGUMENT', `${owner}: ${field} must be an array of labels.`, { field });
   if (y.length === 0) return 'empty';
@@ -37,16 +39,23 @@ function labelKind(owner: string, field: string, y: readonly Label[]): 'string' 
 
 /** Sorted distinct labels, like `np.unique`: numbers numerically, strings by UTF-16 code unit. */
 export function uniqueLabels(...ys: (readonly Label[])[]): Label[] {
-  const all = ys.flat();
-  if (all.length > 0 && typeof all[0] === 'number') return [...new Set(all as number[])].sort((a, b) => a - b);
-  return sortedUnique(all as string[]);
+  const set = new Set<Label>();
+  let numeric = false;
+  for (const y of ys) {
+    let prev: Label | undefined;
+    for (let i = 0; i < y.length; i++) {
+      // Runs of one label are common (sorted or blocked data); skipping them saves the hashing.
+      const l = y[i]!;
+      if (l !== prev) set.add((prev = l));
+    }
+    if (y.length > 0) numeric = typeof y[0] === 'number';
+  }
+  if (numeric) return [...(set as Set<number>)].sort((a, b) => a - b);
+  return sortedUnique([...(set as Set<string>)]);
 }
 
-/**
- * Checks a (yTrue, yPred) pair at a metric's boundary: both arrays of labels of one kind, the same
- * length, not empty. Returns the sorted union and whether it is binary (≤ 2 labels) or multiclass.
- */
-export function checkTargets(owner: string, yTrue: readonly Label[], yPred: readonly Label[]): Targets {
+/** Checks a (yTrue, yPred) pair at a metric's boundary: arrays of labels of one kind, the same length, not empty. */
+export function checkPair(owner: string, yTrue: readonly Label[], yPred: readonly Label[]): void {
   const kt = labelKind(owner, 'yTrue', yTrue);
   const kp = labelKind(owner, 'yPred', yPred);
   if (yTrue.length !== yPred.length) {
@@ -54,8 +63,41 @@ export function checkTargets(owner: string, yTrue: readonly Label[], yPred: read
   }
   if (kt === 'empty') throw new CuratorError('EMPTY_INPUT', `${owner}: yTrue and yPred are empty; at least one sample is needed.`, { field: 'yTrue' });
   if (kt !== kp) throw new CuratorError('INVALID_ARGUMENT', `${owner}: yTrue holds ${kt} labels but yPred holds ${kp} labels.`, { field: 'yPred' });
-  const present = uniqueLabels(yTrue, yPred);
-  return { yTrue, yPred, present, type: present.length <= 2 ? 'binary' : 'multiclass' };
+}
+
+/**
+ * Checks a (yTrue, yPred) pair (see {@link checkPair}) and encodes both against their sorted
+ * union, whether it is binary (≤ 2 labels) or multiclass. One Map lookup per label: distinct
+ * labels are numbered by first appearance, then renumbered in sorted order.
+ */
+export function checkTargets(owner: string, yTrue: readonly Label[], yPred: readonly Label[]): Targets {
+  checkPair(owner, yTrue, yPred);
+  const n = yTrue.length;
+  const seen = new Map<Label, number>();
+  const firstSeen: Label[] = [];
+  const trueCodes = new Int32Array(n);
+  const predCodes = new Int32Array(n);
+  const code = (l: Label): number => {
+    let c = seen.get(l);
+    if (c === undefined) {
+      c = firstSeen.length;
+      seen.set(l, c);
+      firstSeen.push(l);
+    }
+    return c;
+  };
+  for (let i = 0; i < n; i++) {
+    trueCodes[i] = code(yTrue[i]!);
+    predCodes[i] = code(yPred[i]!);
+  }
+  const present = uniqueLabels(firstSeen);
+  const rank = labelIndex(present);
+  const remap = Int32Array.from(firstSeen, (l) => rank.get(l)!);
+  for (let i = 0; i < n; i++) {
+    trueCodes[i] = remap[trueCodes[i]!]!;
+    predCodes[i] = remap[predCodes[i]!]!;
+  }
+  return { yTrue, yPred, present, type: present.length <= 2 ? 'binary' : 'multiclass', trueCodes, predCodes };
 }
 
 /** Checks a single label vector (metrics on scores: yTrue only). */
@@ -117,4 +159,10 @@ export function mean(xs: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i]!;
   return s / xs.length;
+}
+
+/** For each label of `present`, its index in `labels` (-1 when not listed), to recode without a lookup per sample. */
+export function presentToLabels(present: readonly Label[], labels: readonly Label[]): Int32Array {
+  const index = labelIndex(labels);
+  return Int32Array.from(present, (l) => index.get(l) ?? -1);
 }

@@ -1,6 +1,6 @@
 import { CuratorError } from '../errors.ts';
 import {
-  checkLabelList, checkOptionKeys, checkTargets, encode, labelIndex, mean, zeroDivisionValue,
+  checkLabelList, checkOptionKeys, checkTargets, mean, presentToLabels, zeroDivisionValue,
   type Label, type Targets, type ZeroDivision,
 } from './labels.ts';
 
@@ -58,23 +58,29 @@ function setWiseLabels(owner: string, t: Targets, average: Average, posLabel: La
   return [posLabel];
 }
 
+/** Per-label counts of true positives, predictions and true samples. */
+export interface LabelCounts {
+  labels: Label[];
+  tp: Float64Array;
+  pred: Float64Array;
+  truth: Float64Array;
+}
+
 /**
- * Per-label true positives, predicted and true counts, as scikit-learn's
- * `multilabel_confusion_matrix` for 1-D targets: labels listed first (in the given order), counts
- * of the other present labels appended only when `labels` was not given.
+ * Per-label counts, as scikit-learn's `multilabel_confusion_matrix` for 1-D targets: for the
+ * listed labels in their order (absent ones count 0), else for every present label.
  */
-function counts(t: Targets, labels: Label[] | undefined): { labels: Label[]; tp: Float64Array; pred: Float64Array; truth: Float64Array } {
+export function labelCounts(t: Targets, labels: Label[] | undefined): LabelCounts {
   const used = labels ?? t.present;
-  const index = labelIndex(used);
-  const yt = encode(t.yTrue, index);
-  const yp = encode(t.yPred, index);
+  const map = labels ? presentToLabels(t.present, labels) : undefined;
   const n = used.length;
   const tp = new Float64Array(n);
   const pred = new Float64Array(n);
   const truth = new Float64Array(n);
-  for (let i = 0; i < yt.length; i++) {
-    const a = yt[i]!;
-    const b = yp[i]!;
+  const { trueCodes, predCodes } = t;
+  for (let i = 0; i < trueCodes.length; i++) {
+    const a = map ? map[trueCodes[i]!]! : trueCodes[i]!;
+    const b = map ? map[predCodes[i]!]! : predCodes[i]!;
     if (a >= 0) truth[a]!++;
     if (b >= 0) pred[b]!++;
     if (a >= 0 && a === b) tp[a]!++;
@@ -122,7 +128,11 @@ export function precisionRecallFscoreSupport(yTrue: readonly Label[], yPred: rea
   const t = checkTargets(owner, yTrue, yPred);
   const given = checkLabelList(owner, options.labels, t.present);
   const labels = setWiseLabels(owner, t, average, options.posLabel, given);
-  const c = counts(t, labels);
+  return prfFromCounts(labelCounts(t, labels), average, zero, beta);
+}
+
+/** Precision, recall and F-beta from per-label counts, averaged as scikit-learn does. */
+export function prfFromCounts(c: LabelCounts, average: Average, zero: 0 | 1, beta: number): PrfResult {
   let { tp, pred, truth } = c;
   if (average === 'micro') {
     tp = Float64Array.of(sum(tp));

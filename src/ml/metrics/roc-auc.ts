@@ -15,7 +15,11 @@ export interface RocAucOptions {
   labels?: readonly Label[];
 }
 
-/** AUC of one binary problem: `isPos[i]` marks positives, `score(i)` ranks samples. */
+/**
+ * AUC of one binary problem (`isPos[i]` marks positives) as the Mann–Whitney statistic: the share
+ * of (positive, negative) pairs ranked right, ties counting half. It equals the trapezoid area
+ * under roc_curve's points, and needs only two native numeric sorts (no comparator callback).
+ */
 function binaryAuc(owner: string, isPos: Uint8Array, score: Float64Array): number {
   const n = score.length;
   let nPos = 0;
@@ -24,26 +28,26 @@ function binaryAuc(owner: string, isPos: Uint8Array, score: Float64Array): numbe
   if (nPos === 0 || nNeg === 0) {
     throw new CuratorError('INVALID_ARGUMENT', `${owner}: only one class present in yTrue; ROC AUC is not defined in that case.`, { field: 'yTrue' });
   }
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => score[b]! - score[a]!);
-  // Walk the thresholds from high to low; tied scores form one diagonal step, as roc_curve's.
-  let tp = 0;
-  let fp = 0;
-  let prevTp = 0;
-  let prevFp = 0;
-  let area2 = 0; // twice the area, in units of (1 negative × 1 positive)
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    if (isPos[i]) tp++;
-    else fp++;
-    if (k === n - 1 || score[order[k + 1]!] !== score[i]) {
-      area2 += (fp - prevFp) * (tp + prevTp);
-      prevTp = tp;
-      prevFp = fp;
-    }
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  for (let i = 0, p = 0, q = 0; i < n; i++) {
+    if (isPos[i]) pos[p++] = score[i]!;
+    else neg[q++] = score[i]!;
   }
-  return area2 / 2 / (nPos * nNeg);
+  pos.sort();
+  neg.sort();
+  // Twice the count of correctly ordered pairs (ties once): integers, exact below 2^53.
+  let twice = 0;
+  let lt = 0;
+  let le = 0;
+  for (let p = 0; p < nPos; p++) {
+    const s = pos[p]!;
+    while (lt < nNeg && neg[lt]! < s) lt++;
+    if (le < lt) le = lt;
+    while (le < nNeg && neg[le]! <= s) le++;
+    twice += lt + le;
+  }
+  return twice / 2 / (nPos * nNeg);
 }
 
 function toColumns(owner: string, s: ScoreInput, n: number): { cols: number; get: (i: number, j: number) => number } {
@@ -99,7 +103,8 @@ export function rocAucScore(yTrue: readonly Label[], yScore: ScoreInput, options
   if (present.length <= 2 && m.cols <= 2) {
     // Binary: the positive class is the greater label; a 2-column matrix gives its column 1.
     const pos = present[present.length - 1];
-    const isPos = Uint8Array.from(yTrue, (l) => (l === pos ? 1 : 0));
+    const isPos = new Uint8Array(n);
+    for (let i = 0; i < n; i++) isPos[i] = yTrue[i] === pos ? 1 : 0;
     return binaryAuc(owner, isPos, column(owner, m, n, m.cols - 1));
   }
   return multiclassOvr(owner, yTrue, m, options);

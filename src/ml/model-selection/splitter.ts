@@ -56,13 +56,14 @@ export function foldsFromAssignment(testFold: Int32Array, nSplits: number): Fold
   for (let i = 0; i < n; i++) sizes[testFold[i]!]!++;
   const folds: Fold[] = [];
   for (let k = 0; k < nSplits; k++) folds.push({ train: new Int32Array(n - sizes[k]!), test: new Int32Array(sizes[k]!) });
-  const ti = new Int32Array(nSplits);
-  const tr = new Int32Array(nSplits);
-  for (let i = 0; i < n; i++) {
-    const f = testFold[i]!;
-    for (let k = 0; k < nSplits; k++) {
-      if (k === f) folds[k]!.test[ti[k]!++] = i;
-      else folds[k]!.train[tr[k]!++] = i;
+  // One pass per fold keeps the writes sequential; the output itself is n × nSplits indices.
+  for (let k = 0; k < nSplits; k++) {
+    const { train, test } = folds[k]!;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < n; i++) {
+      if (testFold[i] === k) test[b++] = i;
+      else train[a++] = i;
     }
   }
   return folds;

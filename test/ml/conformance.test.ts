@@ -21,6 +21,11 @@ import { loadModel, saveModel } from '../../src/ml/persist/model-file.ts';
 import { MODEL_KINDS } from '../../src/ml/persist/model-kinds.ts';
 import { Pipeline } from '../../src/ml/pipeline/pipeline.ts';
 import { CsrMatrix } from '../../src/ml/sparse/csr-matrix.ts';
+import { CountVectorizer } from '../../src/ml/text/count-vectorizer.ts';
+import { HashingVectorizer } from '../../src/ml/text/hashing-vectorizer.ts';
+import { TfidfTransformer } from '../../src/ml/text/tfidf-transformer.ts';
+import { TfidfVectorizer } from '../../src/ml/text/tfidf-vectorizer.ts';
+import { docsByKey, readFixture } from '../helpers/fixtures.ts';
 import { loadInputs, type InputSet } from '../helpers/inputs.ts';
 
 type Check = 'clone' | 'notFitted' | 'determinism' | 'fileRoundTrip' | 'unknownParam';
@@ -42,6 +47,44 @@ interface ConformanceSpec<E extends Estimator = Estimator> {
 
 const binary = loadInputs('binary');
 const multi = loadInputs('multiclass');
+
+/** The raw emails behind an input set, split like its matrices. */
+function texts(set: 'binary' | 'multiclass') {
+  const raw = readFixture<Record<string, { keys: string[]; y: string[]; train: number[]; test: number[] }>>('inputs.json')[set]!;
+  const docs = docsByKey(raw.keys).map((r) => r.text);
+  return { train: raw.train.map((i) => docs[i]!), ytrain: raw.train.map((i) => raw.y[i]!), test: raw.test.map((i) => docs[i]!) };
+}
+const binaryTexts = texts('binary');
+const multiTexts = texts('multiclass');
+const counts = new CountVectorizer().fit(binaryTexts.train);
+const trainCounts = counts.transform(binaryTexts.train);
+const testCounts = counts.transform(binaryTexts.test);
+
+type TextTransformer = Estimator & { fit(x: unknown): unknown; transform(x: unknown): CsrMatrix };
+
+/** A transformer spec: fit on the train part, outputs = transform of the test part. */
+function transformer(name: string, kind: string, create: () => Estimator, train: unknown, test: unknown, skip?: ConformanceSpec['skip']): ConformanceSpec {
+  return {
+    name,
+    kind,
+    create,
+    fit: (e) => void (e as TextTransformer).fit(train),
+    outputs: (e) => ({ transform: () => (e as TextTransformer).transform(test) }),
+    ...(skip ? { skip } : {}),
+  };
+}
+
+/** A classifier on raw texts (a pipeline, or an ensemble of pipelines). */
+function textClassifier(name: string, kind: string, create: () => Estimator, data: ReturnType<typeof texts>, methods: readonly string[]): ConformanceSpec {
+  type TextClf = Record<string, (x: readonly string[], y?: readonly string[]) => unknown>;
+  return {
+    name,
+    kind,
+    create,
+    fit: (e) => void (e as unknown as TextClf)['fit']!.call(e, data.train, data.ytrain),
+    outputs: (e) => Object.fromEntries(methods.map((m) => [m, () => (e as unknown as TextClf)[m]!.call(e, data.test)])),
+  };
+}
 
 function classifierOutputs(data: InputSet, methods: readonly ('predict' | 'predictProba' | 'decisionFunction')[]) {
   return (e: Estimator): Record<string, () => unknown> => {
@@ -70,6 +113,27 @@ const SPECS: ConformanceSpec[] = [
   ...classifier('LogisticRegression', () => new LogisticRegression({ C: 2 }), ['predict', 'predictProba', 'decisionFunction']),
   ...classifier('SGDClassifier', () => new SGDClassifier({ loss: 'log_loss', randomState: 7 }), ['predict', 'predictProba', 'decisionFunction']),
   ...classifier('Pipeline', () => new Pipeline([['clf', new MultinomialNB()]]), ['predict', 'predictProba']),
+  transformer('CountVectorizer (texts)', 'CountVectorizer', () => new CountVectorizer({ ngramRange: [1, 2], minDf: 2 }), binaryTexts.train, binaryTexts.test),
+  transformer('TfidfVectorizer (texts)', 'TfidfVectorizer', () => new TfidfVectorizer({ sublinearTf: true, maxDf: 0.9 }), binaryTexts.train, binaryTexts.test),
+  transformer('TfidfVectorizer (AnalyzedDocs)', 'TfidfVectorizer', () => new TfidfVectorizer(), new TfidfVectorizer().analyze(binaryTexts.train), new TfidfVectorizer().analyze(binaryTexts.test)),
+  transformer('TfidfTransformer (counts)', 'TfidfTransformer', () => new TfidfTransformer({ smoothIdf: false }), trainCounts, testCounts),
+  transformer('HashingVectorizer (texts)', 'HashingVectorizer', () => new HashingVectorizer({ nFeatures: 4096 }), binaryTexts.train, binaryTexts.test, {
+    notFitted: 'stateless, like scikit-learn\'s HashingVectorizer: transform works without fit (toState is still guarded)',
+  }),
+  textClassifier('Pipeline tfidf + LinearSVC (binary texts)', 'Pipeline', () => new Pipeline([['tfidf', new TfidfVectorizer()], ['clf', new LinearSVC()]]), binaryTexts, ['predict', 'decisionFunction']),
+  textClassifier('Pipeline counts + tfidf + LogisticRegression (5-class texts)', 'Pipeline', () => new Pipeline([['counts', new CountVectorizer({ minDf: 2 })], ['tfidf', new TfidfTransformer({ sublinearTf: true })], ['clf', new LogisticRegression()]]), multiTexts, ['predict', 'predictProba', 'decisionFunction']),
+  textClassifier('Pipeline hashing + SGD (binary texts)', 'Pipeline', () => new Pipeline([['hash', new HashingVectorizer({ nFeatures: 2 ** 14 })], ['clf', new SGDClassifier({ randomState: 5 })]]), binaryTexts, ['predict', 'decisionFunction']),
+  textClassifier(
+    'VotingClassifier of text pipelines (5-class texts)',
+    'VotingClassifier',
+    () => new VotingClassifier([
+      ['nb', new Pipeline([['tfidf', new TfidfVectorizer()], ['clf', new MultinomialNB({ alpha: 0.1 })]])],
+      ['knn', new Pipeline([['tfidf', new TfidfVectorizer({ sublinearTf: true })], ['clf', new KNeighborsClassifier({ metric: 'cosine' })]])],
+      ['svc', new Pipeline([['tfidf', new TfidfVectorizer()], ['clf', new LinearSVC()]])],
+    ], { voting: 'hard', weights: [1, 1, 1.5] }),
+    multiTexts,
+    ['predict'],
+  ),
   ...classifier(
     'VotingClassifier',
     () => new VotingClassifier([['nb', new MultinomialNB()], ['lr', new LogisticRegression()], ['sgd', new SGDClassifier({ loss: 'modified_huber', randomState: 1 })]], { voting: 'soft', weights: [1, 2, 1] }),
@@ -79,9 +143,10 @@ const SPECS: ConformanceSpec[] = [
 
 /** Outputs as comparable plain data; floats by their bits, so -0 and NaN count. */
 function plain(v: unknown): unknown {
-  const bits = (a: ArrayBufferView) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  // a byte view compares fast and exactly (deepEqual on Float64Array would treat -0 as 0)
+  const bits = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   if (v instanceof DenseMatrix) return { shape: [v.nRows, v.nCols], data: bits(v.data) };
-  if (v instanceof CsrMatrix) return { shape: [v.nRows, v.nCols], indptr: Array.from(v.indptr), indices: Array.from(v.indices), data: bits(v.data) };
+  if (v instanceof CsrMatrix) return { shape: [v.nRows, v.nCols], indptr: bits(v.indptr), indices: bits(v.indices), data: bits(v.data) };
   if (ArrayBuffer.isView(v)) return bits(v);
   if (Array.isArray(v)) return v.map(plain);
   return v;

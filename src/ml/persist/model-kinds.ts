@@ -8,6 +8,10 @@ import { ComplementNB } from '../naive-bayes/complement-nb.ts';
 import { MultinomialNB } from '../naive-bayes/multinomial-nb.ts';
 import { KNeighborsClassifier } from '../neighbors/k-neighbors-classifier.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
+import { CountVectorizer } from '../text/count-vectorizer.ts';
+import { HashingVectorizer } from '../text/hashing-vectorizer.ts';
+import { TfidfTransformer } from '../text/tfidf-transformer.ts';
+import { TfidfVectorizer } from '../text/tfidf-vectorizer.ts';
 
 /**
  * Every estimator kind a model file may hold, mapped to how it is rebuilt from its state: the one
@@ -16,6 +20,10 @@ import { Pipeline } from '../pipeline/pipeline.ts';
  * (which imports them): no import cycle, and no registration side effects at module load.
  */
 export const MODEL_KINDS = {
+  CountVectorizer: (s: ModelState) => CountVectorizer.fromState(s),
+  TfidfVectorizer: (s: ModelState) => TfidfVectorizer.fromState(s),
+  TfidfTransformer: (s: ModelState) => TfidfTransformer.fromState(s),
+  HashingVectorizer: (s: ModelState) => HashingVectorizer.fromState(s),
   MultinomialNB: (s: ModelState) => MultinomialNB.fromState(s),
   ComplementNB: (s: ModelState) => ComplementNB.fromState(s),
   KNeighborsClassifier: (s: ModelState) => KNeighborsClassifier.fromState(s),

@@ -44,9 +44,11 @@ interface KnnState {
 /**
  * k-nearest-neighbours classifier over sparse rows, brute force like scikit-learn's
  * KNeighborsClassifier(algorithm='brute') and with its results: the same neighbours, votes,
- * predictions and probabilities. Queries go through an inverted index of the training matrix,
- * so each costs the postings of its own features rather than a full pass over the training data.
- * nNeighbors and weights are read at predict time; the metric is fixed at fit, as in scikit-learn.
+ * predictions and probabilities (distances are bit-identical; equal distances are ordered by
+ * training row, smaller first). Queries go through a pruned inverted index (see NeighbourIndex),
+ * so a query costs a fraction of a pass over the training data. nNeighbors and weights are read at
+ * predict time; the metric is fixed at fit, as in scikit-learn. The training matrix is kept by
+ * reference, not copied: do not change it after fit.
  *
  * @example
  *   const knn = new KNeighborsClassifier({ nNeighbors: 5, weights: 'distance', metric: 'cosine' }).fit(Xtrain, ytrain);

@@ -51,8 +51,9 @@ export class NeighbourIndex {
   private readonly nGroups: number;
   /** nTrain × nGroups: norm of each training row restricted to each heavy group. */
   private readonly groupNorms: Float64Array;
-  /** Squared norm of each training row (of the normalized row for cosine). */
+  /** Squared norm of each training row (of the normalized row for cosine), and its square root. */
   private readonly sqNorms: Float64Array;
+  private readonly norms: Float64Array;
   /** Scratch, reused across queries so a single-document query allocates nothing large. */
   private readonly bound: Float64Array;
   private readonly qDense: Float64Array;
@@ -79,7 +80,11 @@ export class NeighbourIndex {
       this.rowVal = data;
     }
     this.sqNorms = new Float64Array(n);
-    for (let i = 0; i < n; i++) this.sqNorms[i] = rowSquaredNorm(indptr, this.rowVal, i);
+    this.norms = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      this.sqNorms[i] = rowSquaredNorm(indptr, this.rowVal, i);
+      this.norms[i] = Math.sqrt(this.sqNorms[i]!);
+    }
 
     const df = new Int32Array(d);
     for (let k = 0; k < X.nnz; k++) df[indices[k]!]!++;
@@ -164,11 +169,12 @@ export class NeighbourIndex {
     const n = this.nTrain;
     const gn = this.groupNorms;
     const sq = this.sqNorms;
+    const norms = this.norms;
     const qLen = Math.sqrt(qSq);
     for (let j = 0; j < n; j++) {
       let ub = acc[j]!;
       for (let g = 0, base = j * G; g < G; g++) ub += qGroup[g]! * gn[base + g]!;
-      const slack = 1e-9 * qLen * Math.sqrt(sq[j]!) + 1e-300;
+      const slack = 1e-9 * qLen * norms[j]! + 1e-300;
       acc[j] = cosine ? 1 - ub - slack : qq + sq[j]! - 2 * ub - 2 * slack - 1e-12 * (qq + sq[j]!);
     }
 

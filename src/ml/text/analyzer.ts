@@ -53,10 +53,18 @@ export class TermTable {
   readonly terms: string[] = [];
   // Four ints per slot — id + 1 (0 = empty), hash, pool offset, length — so a probe touches one
   // cache line before comparing characters.
-  private slots: Int32Array = new Int32Array(1024 * 4);
-  private mask = 1023;
+  private slots: Int32Array;
+  private mask: number;
   private poolEnd = 0;
   private pool: Uint16Array = new Uint16Array(4096);
+
+  /** `expected`: roughly how many terms will come, to size the table once. */
+  constructor(expected = 256) {
+    let size = 1024;
+    while (size < expected * 2 && size < 1 << 20) size *= 2;
+    this.slots = new Int32Array(size * 4);
+    this.mask = size - 1;
+  }
 
   get size(): number {
     return this.terms.length;
@@ -249,19 +257,130 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** True when UTF-16 order may differ from code-point order for these strings. */
+function needsCodePointSort(terms: readonly string[]): boolean {
+  let astral = false;
+  let high = false;
+  for (const t of terms) {
+    for (let i = 0; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c >= 0xd800) {
+        if (c < 0xe000) astral = true;
+        else high = true;
+        if (astral && high) return true;
+      }
+    }
+  }
+  return false;
+}
+
 /**
  * The ids of `terms` in Python's sorted() order, computed once per dictionary and cached, so each
  * cross-validation fold gets its sorted vocabulary by one pass instead of a string sort.
+ * Dictionaries made by `Analyzer.analyze` are already sorted (identity order).
  */
 export function termOrder(terms: readonly string[]): Int32Array {
   let order = orders.get(terms);
   if (order) return order;
   const ids = Array.from({ length: terms.length }, (_, i) => i);
-  const plain = !terms.some((t) => /[\ud800-\uffff]/.test(t));
-  ids.sort(plain ? (i, j) => (terms[i]! < terms[j]! ? -1 : terms[i]! > terms[j]! ? 1 : 0) : (i, j) => compareCodePoints(terms[i]!, terms[j]!));
+  ids.sort(needsCodePointSort(terms) ? (i, j) => compareCodePoints(terms[i]!, terms[j]!) : (i, j) => (terms[i]! < terms[j]! ? -1 : terms[i]! > terms[j]! ? 1 : 0));
   order = Int32Array.from(ids);
   orders.set(terms, order);
   return order;
+}
+
+/**
+ * Strings in code-point order (Python's sorted()) at nearly native speed: strings whose units are
+ * all below U+D800 compare the same in UTF-16 and code-point order, so they sort natively; the
+ * few others sort with compareCodePoints, and one merge joins the two lists.
+ */
+export function sortCodePoints(strings: readonly string[]): string[] {
+  const plain: string[] = [];
+  const other: string[] = [];
+  for (const t of strings) {
+    let wide = false;
+    for (let i = 0; i < t.length; i++) {
+      if (t.charCodeAt(i) >= 0xd800) {
+        wide = true;
+        break;
+      }
+    }
+    (wide ? other : plain).push(t);
+  }
+  plain.sort();
+  if (other.length === 0) return plain;
+  other.sort(compareCodePoints);
+  const out = new Array<string>(strings.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < plain.length && j < other.length) out[k++] = compareCodePoints(plain[i]!, other[j]!) <= 0 ? plain[i++]! : other[j++]!;
+  while (i < plain.length) out[k++] = plain[i++]!;
+  while (j < other.length) out[k++] = other[j++]!;
+  return out;
+}
+
+/**
+ * Renumbers a finished dictionary so ids follow sorted term order and rewrites the documents.
+ * Then a vocabulary learned from any subset maps ids to columns monotonically, so a document's
+ * ascending ids give ascending columns with no per-row sort.
+ */
+function sortDictionary(table: TermTable, docs: Int32Array[]): string[] {
+  const sorted = sortCodePoints(table.terms);
+  const perm = new Int32Array(sorted.length);
+  for (let j = 0; j < sorted.length; j++) perm[table.find(sorted[j]!)] = j;
+  for (const d of docs) for (let k = 0; k < d.length; k++) d[k] = perm[d[k]!]!;
+  const identity = new Int32Array(sorted.length);
+  for (let j = 0; j < identity.length; j++) identity[j] = j;
+  orders.set(sorted, identity);
+  return sorted;
+}
+
+/** One document as its distinct term ids (ascending) and how often each occurs. */
+export interface DocTermCounts {
+  ids: Int32Array;
+  counts: Int32Array;
+}
+
+const docCounts = new WeakMap<Int32Array, DocTermCounts>();
+
+/**
+ * The distinct ids and counts of each document, cached per document array: cross-validation
+ * folds share documents (selectSamples keeps the arrays), so each is condensed once.
+ */
+export function termCounts(docs: readonly Int32Array[], nTerms: number): DocTermCounts[] {
+  const out = new Array<DocTermCounts>(docs.length);
+  let seen: Int32Array | undefined;
+  let count: Int32Array | undefined;
+  let uniq = new Int32Array(1024);
+  for (let d = 0; d < docs.length; d++) {
+    const doc = docs[d]!;
+    const cached = docCounts.get(doc);
+    if (cached) {
+      out[d] = cached;
+      continue;
+    }
+    seen ??= new Int32Array(nTerms).fill(-1);
+    count ??= new Int32Array(nTerms);
+    if (uniq.length < doc.length) uniq = new Int32Array(doc.length * 2);
+    let u = 0;
+    for (let k = 0; k < doc.length; k++) {
+      const id = doc[k]!;
+      if (seen[id] !== d) {
+        seen[id] = d;
+        count[id] = 1;
+        uniq[u++] = id;
+      } else {
+        count[id]!++;
+      }
+    }
+    const ids = uniq.slice(0, u).sort();
+    const counts = new Int32Array(u);
+    for (let k = 0; k < u; k++) counts[k] = count[ids[k]!]!;
+    out[d] = { ids, counts };
+    docCounts.set(doc, out[d]);
+  }
+  return out;
 }
 
 /** The stop-word set of an analyzer setting (scikit-learn's `_check_stop_list`). */
@@ -350,7 +469,10 @@ export class Analyzer {
    */
   analyze(docs: readonly string[], owner = 'Analyzer'): AnalyzedDocs {
     checkDocuments(docs, owner);
-    const table = new TermTable();
+    let chars = 0;
+    for (const d of docs) chars += d.length;
+    // about one new term per 200 characters of e-mail; a table sized once never rehashes
+    const table = new TermTable(chars / 100);
     const [minN, maxN] = this.options.ngramRange;
     const stop = this.stop;
     const isStop: number[] = [];
@@ -401,7 +523,7 @@ export class Analyzer {
       }
       out[d] = grams.slice(0, len);
     }
-    return { analyzerKey: this.key, terms: table.terms, docs: out };
+    return { analyzerKey: this.key, terms: sortDictionary(table, out), docs: out };
   }
 
   /**

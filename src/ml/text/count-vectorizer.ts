@@ -4,7 +4,7 @@ import { isAnalyzed, type AnalyzedDocs, type ModelState, type TextInput, type Tr
 import { CuratorError } from '../errors.ts';
 import { packStrings, unpackStrings } from '../persist/string-pack.ts';
 import { CsrMatrix } from '../sparse/csr-matrix.ts';
-import { Analyzer, checkDocuments, TermTable, termOrder } from './analyzer.ts';
+import { Analyzer, checkDocuments, TermTable, termCounts, termOrder } from './analyzer.ts';
 import { numpyArgsort } from './numpy-argsort.ts';
 import { DEFAULT_TOKEN_PATTERN } from './tokenizer.ts';
 
@@ -149,15 +149,10 @@ export abstract class VocabularyVectorizer<P extends CountVectorizerParams> exte
     const colOf = new Int32Array(a.terms.length);
     for (let i = 0; i < colOf.length; i++) colOf[i] = index.get(a.terms[i]!) ?? -1;
     const df = new Int32Array(vocabulary.length);
-    const seen = new Int32Array(vocabulary.length).fill(-1);
-    for (let d = 0; d < a.docs.length; d++) {
-      const doc = a.docs[d]!;
-      for (let k = 0; k < doc.length; k++) {
-        const c = colOf[doc[k]!]!;
-        if (c >= 0 && seen[c] !== d) {
-          seen[c] = d;
-          df[c]!++;
-        }
+    for (const { ids } of termCounts(a.docs, a.terms.length)) {
+      for (let k = 0; k < ids.length; k++) {
+        const c = colOf[ids[k]!]!;
+        if (c >= 0) df[c]!++;
       }
     }
     return { vocabulary: vocabulary.slice(), colOf, df, nDocs: a.docs.length };
@@ -171,7 +166,7 @@ export abstract class VocabularyVectorizer<P extends CountVectorizerParams> exte
       return this.countTexts(input);
     }
     const a = this.toAnalyzed(input, method);
-    return countMatrix(a.docs, this.remapFor(a.terms), this.vocabulary_!.length, this.params.binary, this.scratch());
+    return countMatrix(a.docs, this.remapFor(a.terms), this.vocabulary_!.length, this.params.binary);
   }
 
   /** Counting scratch sized to the vocabulary, kept between calls. */
@@ -203,7 +198,7 @@ export abstract class VocabularyVectorizer<P extends CountVectorizerParams> exte
   private countTexts(docs: readonly string[]): CsrMatrix {
     const analyzer = this.analyzer;
     const nCols = this.vocabulary_!.length;
-    const b = new RowBuilder(nCols, docs.length, this.scratch());
+    const b = new RowBuilder(nCols, docs.length, this.scratch(), docs.length * 128);
     const [minN, maxN] = analyzer.options.ngramRange;
     if (minN === 1 && maxN === 1) {
       const lk = this.tokenLookup();
@@ -312,20 +307,13 @@ export function learnVocabulary(a: AnalyzedDocs, p: CountVectorizerParams, owner
   const nTerms = a.terms.length;
   const nDocs = a.docs.length;
   const df = new Int32Array(nTerms);
-  const seen = new Int32Array(nTerms).fill(-1);
   const tf = p.maxFeatures !== null ? new Float64Array(nTerms) : null;
   let present = 0;
-  for (let d = 0; d < nDocs; d++) {
-    const doc = a.docs[d]!;
-    for (let k = 0; k < doc.length; k++) {
-      const id = doc[k]!;
-      if (seen[id] !== d) {
-        if (df[id] === 0) present++;
-        seen[id] = d;
-        df[id]!++;
-        if (tf && p.binary) tf[id]!++;
-      }
-      if (tf && !p.binary) tf[id]!++;
+  for (const { ids, counts } of termCounts(a.docs, nTerms)) {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      if (df[id]!++ === 0) present++;
+      if (tf) tf[id]! += p.binary ? 1 : counts[k]!;
     }
   }
   if (present === 0) {
@@ -402,14 +390,14 @@ class RowBuilder {
   private nnz = 0;
   private row = 0;
   private stamp: number;
-  private cols = new Int32Array(256);
+  private cols = new Int32Array(128);
   private nRowCols = 0;
 
   constructor(
     private readonly nCols: number,
     nRows: number,
     private readonly scratch: CountScratch,
-    nnzHint = 1024,
+    nnzHint: number,
   ) {
     this.indptr = new Int32Array(nRows + 1);
     this.indices = new Int32Array(Math.max(16, nnzHint));
@@ -462,16 +450,53 @@ class RowBuilder {
   }
 }
 
-/** Counts analyzed documents into a CSR matrix through a global id → column table. */
-export function countMatrix(docs: readonly Int32Array[], colOf: Int32Array, nCols: number, binary: boolean, scratch = new CountScratch(nCols)): CsrMatrix {
-  let total = 0;
-  for (const d of docs) total += d.length;
-  const b = new RowBuilder(nCols, docs.length, scratch, total >> 1);
-  for (const doc of docs) {
-    for (let k = 0; k < doc.length; k++) b.add(colOf[doc[k]!]!);
-    b.endRow(binary);
+/**
+ * Counts analyzed documents into a CSR matrix through a global id → column table. Documents are
+ * condensed to ascending distinct ids once (termCounts); when the table is monotone — always for a
+ * learned vocabulary over an analyzer's sorted dictionary — rows come out with ascending columns
+ * and need no sort.
+ */
+export function countMatrix(docs: readonly Int32Array[], colOf: Int32Array, nCols: number, binary: boolean): CsrMatrix {
+  const n = docs.length;
+  const tc = termCounts(docs, colOf.length);
+  let cap = 0;
+  for (let d = 0; d < n; d++) cap += tc[d]!.ids.length;
+  const indices = new Int32Array(cap);
+  const data = new Float64Array(cap);
+  const indptr = new Int32Array(n + 1);
+  let monotone = true;
+  for (let i = 0, last = -1; i < colOf.length; i++) {
+    const c = colOf[i]!;
+    if (c < 0) continue;
+    if (c <= last) {
+      monotone = false;
+      break;
+    }
+    last = c;
   }
-  return b.finish();
+  let nnz = 0;
+  for (let d = 0; d < n; d++) {
+    const { ids, counts } = tc[d]!;
+    const rowStart = nnz;
+    for (let k = 0; k < ids.length; k++) {
+      const c = colOf[ids[k]!]!;
+      if (c < 0) continue;
+      indices[nnz] = c;
+      data[nnz++] = binary ? 1 : counts[k]!;
+    }
+    if (!monotone && nnz - rowStart > 1) sortRow(indices, data, rowStart, nnz);
+    indptr[d + 1] = nnz;
+  }
+  return new CsrMatrix(n, nCols, indptr, indices.slice(0, nnz), data.slice(0, nnz));
+}
+
+/** Sorts entries [a, b) by column, carrying values along (for fixed vocabularies in user order). */
+function sortRow(indices: Int32Array, data: Float64Array, a: number, b: number): void {
+  const order = Array.from({ length: b - a }, (_, k) => a + k).sort((x, y) => indices[x]! - indices[y]!);
+  const ind = order.map((k) => indices[k]!);
+  const dat = order.map((k) => data[k]!);
+  indices.set(ind, a);
+  data.set(dat, a);
 }
 
 /**
@@ -498,7 +523,7 @@ export class CountVectorizer extends VocabularyVectorizer<CountVectorizerParams>
   fitTransform(input: TextInput, _y?: readonly string[]): CsrMatrix {
     const a = this.toAnalyzed(input, 'fitTransform');
     const fit = this.learn(a);
-    return countMatrix(a.docs, fit.colOf, fit.vocabulary.length, this.params.binary, this.scratch());
+    return countMatrix(a.docs, fit.colOf, fit.vocabulary.length, this.params.binary);
   }
 
   /** Counts of the fitted vocabulary's terms in each document (unknown terms are ignored). */

@@ -49,7 +49,7 @@ export class TfidfVectorizer extends VocabularyVectorizer<TfidfVectorizerParams>
     const a = this.toAnalyzed(input, 'fitTransform');
     const fit = this.learn(a);
     this.idf_ = this.params.useIdf ? computeIdf(fit.df, fit.nDocs, this.params.smoothIdf) : undefined;
-    const X = countMatrix(a.docs, fit.colOf, fit.vocabulary.length, this.params.binary, this.scratch());
+    const X = countMatrix(a.docs, fit.colOf, fit.vocabulary.length, this.params.binary);
     return applyTfidf(X, this.idf_ ?? null, this.params.sublinearTf, this.params.norm);
   }
 

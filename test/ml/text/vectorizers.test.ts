@@ -55,6 +55,15 @@ describe('AnalyzedDocs: tokenize once, fit any fold', () => {
     });
   }
 
+  it('a fixed vocabulary in user order gives the same matrix from AnalyzedDocs as from raw texts', () => {
+    const vocabulary = ['the', 'and', 'money', 'free', 'click', 'zzzz-not-a-token'];
+    const all = new CountVectorizer({ vocabulary }).analyze(texts);
+    const a = new CountVectorizer({ vocabulary }).fitTransform(all);
+    const b = new CountVectorizer({ vocabulary }).fitTransform(texts);
+    sameMatrix(a, b, 'fixed vocabulary');
+    assert.ok(a.nnz > 0);
+  });
+
   it('terms seen only in the held-out fold stay out of the vocabulary', () => {
     const docs = ['alpha beta', 'beta gamma', 'delta only here'];
     const all = new CountVectorizer().analyze(docs);

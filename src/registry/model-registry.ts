@@ -1,0 +1,323 @@
+import { CuratorError } from '../ml/errors.ts';
+import {
+  GLOBAL,
+  type Evaluation,
+  type Model,
+  type ModelFilter,
+  type Page,
+  type PageRequest,
+  type Scope,
+  type Store,
+} from '../store/index.ts';
+import { sha256OfBytes } from './checksum.ts';
+import { rollbackWithin } from './promotions.ts';
+import * as v from './validate.ts';
+
+/** What `register` stores: the seed's row (estimator, hyperparameters, build time, score), the blob and its scores. */
+export interface RegisterModelInput {
+  readonly taskId: string;
+  /** Global when omitted. */
+  readonly scope?: Scope;
+  readonly estimator: string;
+  readonly hyperparameters?: Readonly<Record<string, unknown>>;
+  readonly buildTimeMs: number;
+  readonly score?: number | null;
+  readonly scoreMetric?: string | null;
+  /** Version of the model file format the blob is in. */
+  readonly formatVersion: number;
+  /** The model file: opaque bytes to the registry. */
+  readonly blob: Uint8Array;
+  readonly evaluations?: readonly Evaluation[];
+  readonly snapshotId?: number | null;
+  readonly jobId?: number | null;
+  readonly parentId?: number | null;
+  /** 'failed' records a build that produced no usable model; default 'candidate'. */
+  readonly status?: 'candidate' | 'failed';
+  readonly createdBy?: string | null;
+  readonly createdAt?: Date;
+}
+
+/** The step of a registration that just ran, for fault injection in tests. */
+export type RegisterStep = 'model' | 'blob' | 'evaluations';
+
+/** Options of `register`. */
+export interface RegisterOptions {
+  /** Called inside the transaction after each step; throwing aborts and rolls everything back. */
+  readonly afterStep?: (step: RegisterStep, model: Model) => void | Promise<void>;
+}
+
+/** A model with its verified bytes. */
+export interface LoadedModel {
+  readonly model: Model;
+  readonly bytes: Uint8Array;
+}
+
+/** Options of `applyRetention`. */
+export interface RetentionPolicy {
+  /** Non-active models to keep per task and scope (newest first); the active model is always kept. */
+  readonly keep: number;
+  /** Only this task (all tasks when omitted). */
+  readonly taskId?: string;
+  readonly at?: Date;
+}
+
+/** What a retention pass did. */
+export interface RetentionReport {
+  /** Models that went from candidate to retired. */
+  readonly retired: readonly number[];
+  /** Models whose blob was deleted. */
+  readonly blobsDeleted: readonly number[];
+  /** Blob bytes deleted, as the database counted them. */
+  readonly bytesFreed: number;
+}
+
+/**
+ * The models table with its blobs and scores: register, load (checksum verified), list, retire,
+ * and a retention policy that really deletes old blobs.
+ *
+ * @example
+ * const registry = new ModelRegistry(store);
+ * const model = await registry.register({ taskId: 'spam', estimator: 'MultinomialNB', hyperparameters: { alpha: 1 },
+ *   buildTimeMs: 42, score: 0.97, scoreMetric: 'f1_macro', formatVersion: 1, blob });
+ * const { bytes } = await registry.load(model.id);
+ */
+export class ModelRegistry {
+  constructor(private readonly store: Store) {}
+
+  /** Stores the row, the blob and the evaluations in one transaction: all of them or nothing. */
+  async register(input: RegisterModelInput, options: RegisterOptions = {}): Promise<Model> {
+    const fn = 'register';
+    if (typeof input !== 'object' || input === null) throw new CuratorError('INVALID_ARGUMENT', `${fn}: input must be an object`, { field: 'input' });
+    const taskId = v.text(fn, 'taskId', input.taskId);
+    const scope = input.scope === undefined ? GLOBAL : v.scope(fn, 'scope', input.scope);
+    const blob = v.bytes(fn, 'blob', input.blob);
+    const status = input.status ?? 'candidate';
+    if (status !== 'candidate' && status !== 'failed') {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: status must be 'candidate' or 'failed'; got ${JSON.stringify(status)}`, { field: 'status' });
+    }
+    const record = {
+      taskId,
+      scope,
+      estimator: v.text(fn, 'estimator', input.estimator),
+      hyperparameters: v.jsonObject(fn, 'hyperparameters', input.hyperparameters ?? {}),
+      buildTimeMs: v.finite(fn, 'buildTimeMs', input.buildTimeMs, 0),
+      score: input.score === undefined || input.score === null ? null : v.finite(fn, 'score', input.score),
+      scoreMetric: v.optionalText(fn, 'scoreMetric', input.scoreMetric),
+      formatVersion: v.positiveInt(fn, 'formatVersion', input.formatVersion),
+      blobSha256: sha256OfBytes(blob),
+      blobSize: blob.byteLength,
+      snapshotId: v.optionalId(fn, 'snapshotId', input.snapshotId),
+      jobId: v.optionalId(fn, 'jobId', input.jobId),
+      parentId: v.optionalId(fn, 'parentId', input.parentId),
+      status,
+      createdBy: v.optionalText(fn, 'createdBy', input.createdBy),
+      createdAt: input.createdAt === undefined ? new Date() : v.date(fn, 'createdAt', input.createdAt),
+    } as const;
+    const evaluations = checkEvaluations(fn, input.evaluations ?? []);
+
+    return this.store.transaction(async (tx) => {
+      await checkReferences(tx, fn, record);
+      const existing = await tx.models.findByBlob(taskId, scope, record.blobSha256);
+      if (existing !== undefined) {
+        throw new CuratorError(
+          'ALREADY_EXISTS',
+          `${fn}: this blob (SHA-256 ${record.blobSha256}) is already model ${existing.id} of task '${taskId}' (${v.scopeName(scope)})`,
+          { field: 'blob' },
+        );
+      }
+      const model = await tx.models.insert(record);
+      await options.afterStep?.('model', model);
+      await tx.models.putBlob(model.id, blob);
+      await options.afterStep?.('blob', model);
+      await tx.models.insertEvaluations(model.id, evaluations);
+      await options.afterStep?.('evaluations', model);
+      return model;
+    });
+  }
+
+  /** A model by id; NOT_FOUND when there is none. */
+  async get(id: number): Promise<Model> {
+    const modelId = v.positiveInt('get', 'id', id);
+    const model = await this.store.models.get(modelId);
+    if (model === undefined) throw new CuratorError('NOT_FOUND', `get: no model ${modelId}`, { field: 'id' });
+    return model;
+  }
+
+  /**
+   * A model with its bytes, after checking them against the SHA-256 recorded at registration.
+   * A mismatch quarantines the model (and, if it was active, rolls its scope back to the
+   * previous good model), then throws CHECKSUM_MISMATCH: the bytes are never returned.
+   */
+  async load(id: number): Promise<LoadedModel> {
+    const fn = 'load';
+    const modelId = v.positiveInt(fn, 'id', id);
+    const model = await this.store.models.get(modelId);
+    if (model === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no model ${modelId}`, { field: 'id' });
+    if (model.status === 'quarantined') {
+      throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} is quarantined (its blob failed its checksum)`, { field: 'id' });
+    }
+    const bytes = await this.store.models.getBlob(modelId);
+    if (bytes === undefined) {
+      throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} has no blob (retention deleted it; status ${model.status})`, { field: 'id' });
+    }
+    if (bytes.byteLength !== model.blobSize || sha256OfBytes(bytes) !== model.blobSha256) {
+      await this.quarantine(model);
+      throw new CuratorError(
+        'CHECKSUM_MISMATCH',
+        `${fn}: the blob of model ${modelId} does not match its SHA-256 (${bytes.byteLength} bytes stored, ${model.blobSize} registered); the model is now quarantined`,
+        { field: 'blob' },
+      );
+    }
+    return { model, bytes };
+  }
+
+  private async quarantine(model: Model): Promise<void> {
+    const at = new Date();
+    await this.store.transaction(async (tx) => {
+      const current = await tx.models.get(model.id);
+      if (current === undefined || current.status === 'quarantined') return;
+      if (current.status === 'active') {
+        await tx.corpus.lockTask(model.taskId);
+        await tx.models.setStatus([model.id], 'quarantined', at);
+        await rollbackWithin(tx, model.taskId, model.scope, { actor: 'curator', reason: `model ${model.id} failed its checksum`, at });
+        return;
+      }
+      await tx.models.setStatus([model.id], 'quarantined', at);
+    });
+  }
+
+  /** The evaluations of a model (NOT_FOUND for an unknown model). */
+  async evaluations(id: number): Promise<Evaluation[]> {
+    await this.get(id);
+    return this.store.models.evaluations(id);
+  }
+
+  /**
+   * One page of models, in a stable order (created time or score, ties by id). Pass the
+   * returned `nextCursor` back for the next page.
+   */
+  async list(filter: ModelFilter = {}, page: PageRequest = {}): Promise<Page<Model>> {
+    const fn = 'list';
+    if (filter.scope !== undefined) v.scope(fn, 'scope', filter.scope);
+    if (filter.minScore !== undefined) v.finite(fn, 'minScore', filter.minScore);
+    if (filter.maxScore !== undefined) v.finite(fn, 'maxScore', filter.maxScore);
+    if (filter.createdFrom !== undefined) v.date(fn, 'createdFrom', filter.createdFrom);
+    if (filter.createdBefore !== undefined) v.date(fn, 'createdBefore', filter.createdBefore);
+    if (page.orderBy !== undefined && page.orderBy !== 'createdAt' && page.orderBy !== 'score') {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: orderBy must be 'createdAt' or 'score'; got ${JSON.stringify(page.orderBy)}`, { field: 'orderBy' });
+    }
+    if (page.direction !== undefined && page.direction !== 'asc' && page.direction !== 'desc') {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: direction must be 'asc' or 'desc'; got ${JSON.stringify(page.direction)}`, { field: 'direction' });
+    }
+    return this.store.models.list(filter, page);
+  }
+
+  /** How many models match a filter. */
+  async count(filter: ModelFilter = {}): Promise<number> {
+    return this.store.models.count(filter);
+  }
+
+  /** Retires a model: it stays in the table and the history, but can no longer be promoted. */
+  async retire(id: number, at = new Date()): Promise<Model> {
+    const fn = 'retire';
+    const modelId = v.positiveInt(fn, 'id', id);
+    return this.store.transaction(async (tx) => {
+      const model = await tx.models.getForUpdate(modelId);
+      if (model === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no model ${modelId}`, { field: 'id' });
+      if (model.status === 'active') {
+        throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} is active; promote another model or roll back first`, { field: 'id' });
+      }
+      if (model.status !== 'retired') await tx.models.setStatus([modelId], 'retired', at);
+      return (await tx.models.get(modelId))!;
+    });
+  }
+
+  /**
+   * Keeps the active model and the `keep` newest candidates of every task and scope; retires
+   * the other candidates and deletes the blobs of every model beyond them (retired, failed,
+   * quarantined). Rows stay, so the history still names every model.
+   */
+  async applyRetention(policy: RetentionPolicy): Promise<RetentionReport> {
+    const fn = 'applyRetention';
+    const keep = policy.keep;
+    if (!Number.isSafeInteger(keep) || keep < 0) {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: keep must be an integer ≥ 0; got ${JSON.stringify(keep)}`, { field: 'keep' });
+    }
+    const at = policy.at ?? new Date();
+    const report = await this.store.transaction(async (tx) => {
+      const models = await tx.models.listAll(policy.taskId === undefined ? {} : { taskId: v.text(fn, 'taskId', policy.taskId) });
+      const kept = new Map<string, number>();
+      const retire: number[] = [];
+      const drop: number[] = [];
+      for (const m of models) {
+        if (m.status === 'active') continue;
+        const key = `${m.taskId}\u0000${v.scopeName(m.scope)}`;
+        const n = kept.get(key) ?? 0;
+        if (m.status === 'candidate' && n < keep) {
+          kept.set(key, n + 1);
+          continue;
+        }
+        if (m.status === 'candidate') retire.push(m.id);
+        drop.push(m.id);
+      }
+      await tx.models.setStatus(retire, 'retired', at);
+      const withBlob = await tx.models.withBlob(drop);
+      const bytesFreed = await tx.models.blobBytesOf(withBlob);
+      await tx.models.deleteBlobs(withBlob);
+      return { retired: retire, blobsDeleted: withBlob, bytesFreed };
+    });
+    if (report.bytesFreed > 0) await this.store.reclaimSpace();
+    return report;
+  }
+}
+
+function checkEvaluations(fn: string, evaluations: readonly Evaluation[]): Evaluation[] {
+  if (!Array.isArray(evaluations)) throw new CuratorError('INVALID_ARGUMENT', `${fn}: evaluations must be an array`, { field: 'evaluations' });
+  return evaluations.map((e, i) => {
+    const f = `evaluations[${i}]`;
+    const foldValues = e.foldValues;
+    if (!Array.isArray(foldValues)) throw new CuratorError('INVALID_ARGUMENT', `${fn}: ${f}.foldValues must be an array of numbers`, { field: `${f}.foldValues` });
+    return {
+      metric: v.text(fn, `${f}.metric`, e.metric),
+      label: v.optionalText(fn, `${f}.label`, e.label),
+      mean: v.finite(fn, `${f}.mean`, e.mean),
+      std: v.finite(fn, `${f}.std`, e.std, 0),
+      foldValues: foldValues.map((x, j) => v.finite(fn, `${f}.foldValues[${j}]`, x)),
+    };
+  });
+}
+
+/** References the database cannot check, or checks without saying which one broke. */
+async function checkReferences(
+  tx: Store,
+  fn: string,
+  r: { taskId: string; scope: Scope; snapshotId: number | null; parentId: number | null },
+): Promise<void> {
+  if ((await tx.corpus.getTask(r.taskId)) === undefined) {
+    throw new CuratorError('INVALID_REFERENCE', `${fn}: no task '${r.taskId}'`, { field: 'taskId' });
+  }
+  if (r.scope.kind === 'group' && (await tx.corpus.getGroup(r.scope.groupId)) === undefined) {
+    throw new CuratorError('INVALID_REFERENCE', `${fn}: no group '${r.scope.groupId}'`, { field: 'scope.groupId' });
+  }
+  if (r.scope.kind === 'user' && (await tx.corpus.getUser(r.scope.userId)) === undefined) {
+    throw new CuratorError('INVALID_REFERENCE', `${fn}: no user '${r.scope.userId}'`, { field: 'scope.userId' });
+  }
+  if (r.snapshotId !== null) {
+    const snapshot = await tx.snapshots.get(r.snapshotId);
+    if (snapshot === undefined) throw new CuratorError('INVALID_REFERENCE', `${fn}: no snapshot ${r.snapshotId}`, { field: 'snapshotId' });
+    if (snapshot.taskId !== r.taskId) {
+      throw new CuratorError('INVALID_REFERENCE', `${fn}: snapshot ${r.snapshotId} belongs to task '${snapshot.taskId}', not '${r.taskId}'`, {
+        field: 'snapshotId',
+      });
+    }
+  }
+  if (r.parentId !== null) {
+    const parent = await tx.models.get(r.parentId);
+    if (parent === undefined) throw new CuratorError('INVALID_REFERENCE', `${fn}: no parent model ${r.parentId}`, { field: 'parentId' });
+    if (parent.taskId !== r.taskId) {
+      throw new CuratorError('INVALID_REFERENCE', `${fn}: parent model ${r.parentId} belongs to task '${parent.taskId}', not '${r.taskId}'`, {
+        field: 'parentId',
+      });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely';
+
+/** How a database rejected a statement, so the store can answer with a coded error. */
+export type ConstraintKind = 'unique' | 'foreign_key' | 'check' | 'not_null';
+
+/**
+ * What differs between the databases Curator runs on, as named facts. Core code reads these
+ * flags and never asks which database it is talking to.
+ */
+export interface DialectCapabilities {
+  /** `INSERT … RETURNING` works (otherwise the driver's insert id is used). */
+  readonly supportsReturning: boolean;
+  /** `SELECT … FOR UPDATE` exists (SQLite has a single writer and needs none). */
+  readonly supportsRowLocks: boolean;
+  /** Column type of auto-increment primary keys; `StoreDialect.identity` adds the rest. */
+  readonly identityType: 'integer' | 'bigserial';
+  /** Column type for raw bytes: stored as-is, never base64. */
+  readonly blobType: 'blob' | 'bytea';
+  /** Most bind parameters one statement may carry: bounds multi-row INSERT batches. */
+  readonly maxBindParameters: number;
+  /** JSON is stored as text on every backend and parsed by the mappers. */
+  readonly jsonStorage: 'text';
+  /** Deleted rows give their space back to the file (SQLite incremental vacuum), not only to the database. */
+  readonly reclaimsFileSpace: boolean;
+}
+
+/** A backend: Kysely's dialect plus the few things Kysely leaves to us. */
+export interface StoreDialect {
+  /** For messages and logs only; never branch on it. */
+  readonly label: string;
+  readonly capabilities: DialectCapabilities;
+  readonly kysely: Dialect;
+  /** Namespace holding Curator's tables, where the backend has namespaces and one was chosen. */
+  readonly schema?: string;
+  /** Declares an auto-increment integer primary key on `col`. */
+  identity(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** Which constraint a driver error reports, if it is a constraint violation. */
+  classifyError(error: unknown): ConstraintKind | undefined;
+  /** Hands space freed by deletions back to the operating system where the backend can. */
+  reclaimSpace(db: Kysely<never>): Promise<void>;
+  /** Runs before migrations (e.g. create the PostgreSQL schema). */
+  prepare?(db: Kysely<never>): Promise<void>;
+}

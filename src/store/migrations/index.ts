@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import type { StoreDialect } from '../capabilities.ts';
+import { initialMigration } from './0001-initial.ts';
+
+/**
+ * Every migration, by name; names sort in the order they apply. Add a file `000N-what.ts`
+ * and a line here; never edit a migration that has shipped.
+ */
+export function allMigrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(dialect),
+  };
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql, SqliteDialect, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import type { ConstraintKind, StoreDialect } from './capabilities.ts';
+
+const SQLITE_CONSTRAINTS: Record<string, ConstraintKind> = {
+  SQLITE_CONSTRAINT_UNIQUE: 'unique',
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'unique',
+  SQLITE_CONSTRAINT_FOREIGNKEY: 'foreign_key',
+  SQLITE_CONSTRAINT_CHECK: 'check',
+  SQLITE_CONSTRAINT_NOTNULL: 'not_null',
+};
+
+/**
+ * The embedded backend: one SQLite file (or `:memory:`) through better-sqlite3.
+ * WAL lets readers run beside the writer; `synchronous = FULL` makes every commit durable,
+ * which is why writers batch rows into one transaction.
+ *
+ * @example const dialect = createSqliteDialect('./data/curator.db');
+ */
+export function createSqliteDialect(path: string): StoreDialect {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new BetterSqlite3(path);
+  // auto_vacuum only takes effect on a new file; it must come before the first table.
+  database.pragma('auto_vacuum = INCREMENTAL');
+  if (path !== ':memory:') database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return {
+    label: path === ':memory:' ? 'sqlite (memory)' : `sqlite (${path})`,
+    capabilities: {
+      supportsReturning: true,
+      supportsRowLocks: false,
+      identityType: 'integer',
+      blobType: 'blob',
+      maxBindParameters: 32766,
+      jsonStorage: 'text',
+      reclaimsFileSpace: true,
+    },
+    kysely: new SqliteDialect({ database }),
+    identity: (col: ColumnDefinitionBuilder) => col.primaryKey().autoIncrement(),
+    classifyError(error: unknown): ConstraintKind | undefined {
+      const code = (error as { code?: unknown } | null)?.code;
+      return typeof code === 'string' ? SQLITE_CONSTRAINTS[code] : undefined;
+    },
+    async reclaimSpace(db: Kysely<never>): Promise<void> {
+      await sql`PRAGMA incremental_vacuum`.execute(db);
+    },
+  };
+}

@@ -28,7 +28,7 @@ import { TfidfVectorizer } from '../../src/ml/text/tfidf-vectorizer.ts';
 import { docsByKey, readFixture } from '../helpers/fixtures.ts';
 import { loadInputs, type InputSet } from '../helpers/inputs.ts';
 
-type Check = 'clone' | 'notFitted' | 'determinism' | 'fileRoundTrip' | 'unknownParam';
+type Check = 'clone' | 'notFitted' | 'determinism' | 'fileRoundTrip' | 'loadIsolation' | 'unknownParam';
 
 /** How to exercise one estimator. */
 interface ConformanceSpec<E extends Estimator = Estimator> {
@@ -43,6 +43,8 @@ interface ConformanceSpec<E extends Estimator = Estimator> {
   outputs(e: E): Record<string, () => unknown>;
   /** Checks that do not apply, each with the reason. */
   skip?: Partial<Record<Check, string>>;
+  /** Checks that still fail because of a known bug (run as node:test `todo`), each with the issue. */
+  knownIssues?: Partial<Record<Check, string>>;
 }
 
 const binary = loadInputs('binary');
@@ -94,7 +96,7 @@ function classifierOutputs(data: InputSet, methods: readonly ('predict' | 'predi
 }
 
 /** Classifier specs on both the binary and the 5-class inputs. */
-function classifier(kind: string, create: () => Estimator, methods: readonly ('predict' | 'predictProba' | 'decisionFunction')[], skip?: ConformanceSpec['skip']): ConformanceSpec[] {
+function classifier(kind: string, create: () => Estimator, methods: readonly ('predict' | 'predictProba' | 'decisionFunction')[], skip?: ConformanceSpec['skip'], knownIssues?: ConformanceSpec['knownIssues']): ConformanceSpec[] {
   return ([['binary', binary], ['multiclass', multi]] as const).map(([set, data]) => ({
     name: `${kind} (${set})`,
     kind,
@@ -102,6 +104,7 @@ function classifier(kind: string, create: () => Estimator, methods: readonly ('p
     fit: (e) => void (e as unknown as { fit(X: CsrMatrix, y: string[]): unknown }).fit(data.Xtrain, data.ytrain),
     outputs: classifierOutputs(data, methods),
     ...(skip ? { skip } : {}),
+    ...(knownIssues ? { knownIssues } : {}),
   }));
 }
 
@@ -111,7 +114,9 @@ const SPECS: ConformanceSpec[] = [
   ...classifier('KNeighborsClassifier', () => new KNeighborsClassifier({ nNeighbors: 3, weights: 'distance', metric: 'cosine' }), ['predict', 'predictProba']),
   ...classifier('LinearSVC', () => new LinearSVC({ C: 0.5, randomState: 3 }), ['predict', 'decisionFunction']),
   ...classifier('LogisticRegression', () => new LogisticRegression({ C: 2 }), ['predict', 'predictProba', 'decisionFunction']),
-  ...classifier('SGDClassifier', () => new SGDClassifier({ loss: 'log_loss', randomState: 7 }), ['predict', 'predictProba', 'decisionFunction']),
+  ...classifier('SGDClassifier', () => new SGDClassifier({ loss: 'log_loss', randomState: 7 }), ['predict', 'predictProba', 'decisionFunction'], undefined, {
+    loadIsolation: 'SGDClassifier.fromState keeps the loaded coef/intercept views and partialFit updates them in place; it should copy them',
+  }),
   ...classifier('Pipeline', () => new Pipeline([['clf', new MultinomialNB()]]), ['predict', 'predictProba']),
   transformer('CountVectorizer (texts)', 'CountVectorizer', () => new CountVectorizer({ ngramRange: [1, 2], minDf: 2 }), binaryTexts.train, binaryTexts.test),
   transformer('TfidfVectorizer (texts)', 'TfidfVectorizer', () => new TfidfVectorizer({ sublinearTf: true, maxDf: 0.9 }), binaryTexts.train, binaryTexts.test),
@@ -165,7 +170,8 @@ const isCode = (code: string) => (e: unknown) => e instanceof CuratorError && e.
 function runConformance(spec: ConformanceSpec): void {
   const run = (check: Check, title: string, body: () => void) => {
     const reason = spec.skip?.[check];
-    test(title, reason ? { skip: reason } : {}, body);
+    const issue = spec.knownIssues?.[check];
+    test(title, reason ? { skip: reason } : issue ? { todo: issue } : {}, body);
   };
   describe(`conformance: ${spec.name}`, () => {
     run('clone', 'clone has equal params, is unfitted, and is independent', () => {
@@ -215,6 +221,20 @@ function runConformance(spec: ConformanceSpec): void {
       assert.deepEqual(saveModel(loaded), bytes, 'saving the loaded model gives the same bytes');
       const copied = loadModel(bytes, { copy: true });
       assert.deepEqual(evaluate(spec.outputs(copied as Estimator)), evaluate(spec.outputs(e)));
+    });
+
+    run('loadIsolation', 'refitting a loaded model (fit, and partialFit where offered) leaves the file bytes untouched', () => {
+      const e = spec.create();
+      spec.fit(e);
+      const bytes = saveModel(e);
+      const pristine = bytes.slice();
+      const loaded = loadModel(bytes) as Estimator & { partialFit?(...args: unknown[]): unknown };
+      if (typeof loaded.partialFit === 'function') {
+        const data = spec.name.includes('multiclass') ? multi : binary;
+        loaded.partialFit(data.Xtest, data.ytest);
+      }
+      spec.fit(loaded);
+      assert.ok(Buffer.from(bytes).equals(Buffer.from(pristine)), 'the loaded model wrote into the bytes it was loaded from (zero-copy views): fromState must copy arrays it later updates in place');
     });
 
     run('unknownParam', 'an unknown param is UNKNOWN_PARAM naming it', () => {

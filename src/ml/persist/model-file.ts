@@ -85,8 +85,9 @@ export interface LoadOptions<K extends ModelKind = ModelKind> {
   expect?: K;
   /**
    * Copy the arrays out of `bytes` even when they could be views into it. By default an 8-byte
-   * aligned input is used in place (fast), so the model shares memory with `bytes`: do not
-   * modify or reuse that buffer afterwards.
+   * aligned input is used in place (no copy of megabytes of weights), so the model shares memory
+   * with `bytes`: do not modify or reuse that buffer afterwards. Estimators must copy in
+   * `fromState` any array they later update in place (the conformance suite checks this).
    */
   copy?: boolean;
 }

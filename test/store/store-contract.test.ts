@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { GLOBAL, migrate, openStore } from '../../src/store/index.ts';
+import { rejectsWith } from './assertions.ts';
+import { forEachBackend } from './backends.ts';
+
+forEachBackend('store', (ctx) => {
+  it('applies migrations on open and finds nothing left to apply afterwards', async (t) => {
+    if (!ctx.backend.persistent) return t.skip('a :memory: database cannot be reopened');
+    const report = await migrate(ctx.opened.url, ctx.opened.options);
+    assert.deepEqual(report.applied, []);
+  });
+
+  it('stores tasks, users, groups and memberships, with exact times and JSON', async () => {
+    const { corpus } = ctx.store;
+    const id = ctx.unique('task');
+    const createdAt = new Date('2003-04-05T06:07:08.009Z');
+    const task = await corpus.createTask({ id, labels: ['ham', 'spam'], config: { triggers: [{ growth: 100 }], nested: { a: [1.5, null] } }, createdAt });
+    assert.deepEqual(await corpus.getTask(id), task);
+    assert.equal(task.createdAt.toISOString(), createdAt.toISOString());
+    assert.deepEqual(task.config, { triggers: [{ growth: 100 }], nested: { a: [1.5, null] } });
+    await rejectsWith(corpus.createTask({ id, labels: ['x'] }), 'ALREADY_EXISTS', 'id');
+
+    const ana = ctx.unique('ana');
+    const experts = ctx.unique('experts');
+    await corpus.createUser(ana, 'Ana');
+    await corpus.createGroup(experts, { expert: true });
+    await corpus.addMember(ana, experts);
+    await rejectsWith(corpus.addMember(ana, experts), 'ALREADY_EXISTS');
+    await rejectsWith(corpus.addMember(ctx.unique('ghost'), experts), 'INVALID_REFERENCE');
+    const groups = await corpus.groupsOf(ana);
+    assert.deepEqual(groups.map((g) => [g.id, g.expert]), [[experts, true]]);
+    assert.ok((await corpus.expertUserIds()).includes(ana));
+  });
+
+  it('keeps only a hash of API tokens', async () => {
+    const { corpus } = ctx.store;
+    const user = ctx.unique('user');
+    await corpus.createUser(user);
+    const raw = `cur_${ctx.unique('secret')}`;
+    const token = await corpus.createToken({ userId: user, token: raw, role: 'trainer' });
+    assert.equal((await corpus.findToken(raw))?.id, token.id);
+    assert.equal(await corpus.findToken(`${raw}x`), undefined);
+    assert.ok(!JSON.stringify(token).includes(raw));
+    await rejectsWith(corpus.createToken({ userId: user, token: raw, role: 'trainer' }), 'ALREADY_EXISTS');
+    await rejectsWith(corpus.createToken({ userId: ctx.unique('ghost'), token: 'x', role: 'reader' }), 'INVALID_REFERENCE');
+  });
+
+  it('keeps one annotation per document and user (a second label replaces the first)', async () => {
+    const { corpus } = ctx.store;
+    const task = ctx.unique('task');
+    const user = ctx.unique('user');
+    await corpus.createTask({ id: task, labels: ['a', 'b'] });
+    await corpus.createUser(user);
+    const [doc] = await corpus.addDocuments(task, [{ content: 'hello', metadata: { source: 'test' } }]);
+    assert.equal(doc!.metadata.source, 'test');
+    await corpus.annotate({ documentId: doc!.id, userId: user, label: 'a', at: new Date(1000) });
+    const second = await corpus.annotate({ documentId: doc!.id, userId: user, label: 'b', at: new Date(2000) });
+    assert.equal(second.label, 'b');
+    assert.equal(second.createdAt.getTime(), 1000);
+    assert.equal(second.updatedAt.getTime(), 2000);
+    const all = await corpus.taskAnnotations(task);
+    assert.deepEqual(all.map((a) => a.label), ['b']);
+    await rejectsWith(corpus.annotate({ documentId: doc!.id + 10_000, userId: user, label: 'a' }), 'INVALID_REFERENCE');
+    await rejectsWith(corpus.addDocuments(ctx.unique('nope'), [{ content: 'x' }]), 'INVALID_REFERENCE');
+  });
+
+  it('rolls a transaction back completely when its callback throws', async () => {
+    const id = ctx.unique('task');
+    await assert.rejects(
+      ctx.store.transaction(async (tx) => {
+        await tx.corpus.createTask({ id, labels: ['a'] });
+        await tx.corpus.addDocuments(id, [{ content: 'one' }, { content: 'two' }]);
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.equal(await ctx.store.corpus.getTask(id), undefined);
+  });
+
+  it('round-trips blob bytes exactly, as a Uint8Array', async () => {
+    const task = ctx.unique('task');
+    await ctx.store.corpus.createTask({ id: task, labels: ['a'] });
+    const bytes = new Uint8Array(1 << 20);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    const model = await ctx.store.models.insert({
+      taskId: task, scope: GLOBAL, estimator: 'X', hyperparameters: {}, buildTimeMs: 1, score: null, scoreMetric: null,
+      formatVersion: 1, blobSha256: 'h', blobSize: bytes.length, snapshotId: null, jobId: null, parentId: null,
+      status: 'candidate', createdBy: null, createdAt: new Date(),
+    });
+    await ctx.store.models.putBlob(model.id, bytes);
+    const back = await ctx.store.models.getBlob(model.id);
+    assert.ok(back instanceof Uint8Array);
+    assert.equal(back.constructor, Uint8Array);
+    assert.ok(Buffer.from(back).equals(Buffer.from(bytes)));
+    await rejectsWith(ctx.store.models.putBlob(model.id, bytes), 'ALREADY_EXISTS');
+    await rejectsWith(ctx.store.models.putBlob(model.id + 10_000, bytes), 'INVALID_REFERENCE');
+  });
+
+  it('logs predictions in multi-row batches inside one transaction, all or nothing', async () => {
+    const task = ctx.unique('task');
+    await ctx.store.corpus.createTask({ id: task, labels: ['ham', 'spam'] });
+    const rows = Array.from({ length: 2_345 }, (_, i) => ({
+      taskId: task, modelId: null, modelIds: [], userId: i % 2 ? 'u1' : null, inputRef: `doc-${i}`,
+      output: i % 3 ? 'ham' : 'spam', probabilities: { ham: 0.25, spam: 0.75 }, latencyMs: 0.5, createdAt: new Date(1_000_000 + i),
+    }));
+    await ctx.store.transaction((tx) => tx.activity.logPredictions(rows));
+    assert.equal(await ctx.store.activity.countPredictions(task), rows.length);
+    const [latest] = await ctx.store.activity.recentPredictions(task, 1);
+    assert.equal(latest!.inputRef, 'doc-2344');
+    assert.deepEqual(latest!.probabilities, { ham: 0.25, spam: 0.75 });
+
+    const broken = [...rows.slice(0, 600), { ...rows[0]!, modelId: 987_654_321 }];
+    await rejectsWith(ctx.store.transaction((tx) => tx.activity.logPredictions(broken)), 'INVALID_REFERENCE');
+    assert.equal(await ctx.store.activity.countPredictions(task), rows.length);
+  });
+
+  it('stores feedback, monitor windows, jobs and trigger events', async () => {
+    const { activity, corpus } = ctx.store;
+    const task = ctx.unique('task');
+    await corpus.createTask({ id: task, labels: ['a', 'b'] });
+    await activity.logPredictions([
+      { taskId: task, modelId: null, modelIds: [], userId: null, inputRef: null, output: 'a', probabilities: null, latencyMs: 1, createdAt: new Date(5) },
+    ]);
+    const [p] = await activity.recentPredictions(task, 1);
+    const fb = await activity.addFeedback({ predictionId: p!.id, label: 'b', userId: 'u', createdAt: new Date(6) });
+    assert.equal(fb.predictionId, p!.id);
+    await rejectsWith(activity.addFeedback({ predictionId: p!.id + 10_000, label: 'b', userId: null, createdAt: new Date() }), 'INVALID_REFERENCE', 'predictionId');
+
+    const job = await activity.createJob({ taskId: task, scope: { kind: 'user', userId: 'u' }, params: { grid: [1, 2] } });
+    assert.equal(job.status, 'queued');
+    await activity.updateJob(job.id, { status: 'running', progress: 0.5, startedAt: new Date(10) });
+    await rejectsWith(activity.updateJob(job.id, { status: 'exploded' as never }), 'INVALID_ARGUMENT', 'status');
+    const running = await activity.getJob(job.id);
+    assert.deepEqual([running!.status, running!.progress, running!.startedAt?.getTime(), running!.scope], ['running', 0.5, 10, { kind: 'user', userId: 'u' }]);
+
+    const ev = await activity.addTriggerEvent({ taskId: task, scope: GLOBAL, rule: 'growth', reason: '+100 labels', jobId: job.id, createdAt: new Date(11) });
+    assert.deepEqual((await activity.triggerEvents(task)).map((e) => e.id), [ev.id]);
+    await rejectsWith(activity.addTriggerEvent({ taskId: task, scope: GLOBAL, rule: 'r', reason: 'x', jobId: job.id + 10_000, createdAt: new Date() }), 'INVALID_REFERENCE');
+  });
+});
+
+it('rejects a URL with an unknown scheme', async () => {
+  await rejectsWith(openStore('mysql://localhost/x'), 'INVALID_ARGUMENT', 'url');
+  await rejectsWith(openStore('sqlite:'), 'INVALID_ARGUMENT', 'url');
+});

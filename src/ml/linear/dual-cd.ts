@@ -1,5 +1,6 @@
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
 import type { LinearRandom } from './random.ts';
+import { rowAxpy, rowDot } from './sparse-rows.ts';
 
 /** Settings of one binary dual coordinate descent run (liblinear's L2-regularized SVC solvers). */
 export interface DualCdOptions {
@@ -22,38 +23,6 @@ export function rowSquaredNorms(X: CsrMatrix): Float64Array {
     out[i] = s;
   }
   return out;
-}
-
-/**
- * w·x over a row's stored entries. Four partial sums break the chain of dependent additions, which
- * otherwise bounds the loop by floating-point add latency (rows have hundreds of entries).
- */
-export function rowDot(w: Float64Array, indices: Int32Array, data: Float64Array, start: number, end: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let p = start;
-  for (const stop = end - 3; p < stop; p += 4) {
-    s0 += w[indices[p]!]! * data[p]!;
-    s1 += w[indices[p + 1]!]! * data[p + 1]!;
-    s2 += w[indices[p + 2]!]! * data[p + 2]!;
-    s3 += w[indices[p + 3]!]! * data[p + 3]!;
-  }
-  for (; p < end; p++) s0 += w[indices[p]!]! * data[p]!;
-  return s0 + s1 + (s2 + s3);
-}
-
-/** w += d·x over a row's stored entries (its columns are distinct, so the updates are independent). */
-export function rowAxpy(w: Float64Array, indices: Int32Array, data: Float64Array, start: number, end: number, d: number): void {
-  let p = start;
-  for (const stop = end - 3; p < stop; p += 4) {
-    w[indices[p]!]! += d * data[p]!;
-    w[indices[p + 1]!]! += d * data[p + 1]!;
-    w[indices[p + 2]!]! += d * data[p + 2]!;
-    w[indices[p + 3]!]! += d * data[p + 3]!;
-  }
-  for (; p < end; p++) w[indices[p]!]! += d * data[p]!;
 }
 
 /**

@@ -1,21 +1,30 @@
 /**
- * A smooth objective seen the way a linear model sees it: moving along a direction p only needs
- * X·p once, after which every line-search trial costs O(n) instead of a pass over X. The solver
- * calls `setDirection(p)`, then `along(t)` (value, with the slope left in `slope`) as often as the
- * line search needs, then `accept(t, g)` which moves to x + t·p and writes the gradient there.
+ * A smooth objective over parameters θ = Φ·x that L-BFGS steers through coordinates x. The solver
+ * never sees θ: every vector it handles (point, gradient, steps) lies in the range of Φ and is kept
+ * as coordinates u together with their image M·u, where M = ΦᵀΦ, so that θ-space inner products
+ * are ⟨Φu, Φv⟩ = u·(M·v) at the cost of the coordinates' length. With Φ = I (M·u = u) this is plain
+ * L-BFGS; LogisticObjective uses Φ = Xᵀ, whose coordinates are per document, far fewer than features.
+ *
+ * Moving along a direction only needs the direction's image once, after which every line-search
+ * trial costs O(coordinates). The solver calls `setDirection(p, mp)`, then `along(t)` (value, with
+ * the slope left in `slope`) as often as the line search needs, then `accept(t, g, mg)` which moves
+ * to x + t·p and writes the gradient's coordinates and image there.
  */
 export interface LineObjective {
+  /** Number of coordinates. */
   readonly size: number;
-  /** The current point (the solver never writes it). */
+  /** The current point's coordinates (the solver never writes them). */
   readonly x: Float64Array;
-  /** Value at the current point, and its gradient written into g. */
-  start(g: Float64Array): number;
-  setDirection(p: Float64Array): void;
+  /** max_i |∂f/∂θ_i| at the current point (scipy's projected-gradient norm, as no bounds are set). */
+  readonly gradMax: number;
+  /** Value at the current point; writes the gradient's coordinates into g and their image into mg. */
+  start(g: Float64Array, mg: Float64Array): number;
+  setDirection(p: Float64Array, mp: Float64Array): void;
   /** f(x + t·p); also sets `slope` to d/dt f(x + t·p). */
   along(t: number): number;
   slope: number;
-  /** Moves to x + t·p, writes the gradient there into g and returns the value there. */
-  accept(t: number, g: Float64Array): number;
+  /** Moves to x + t·p, writes the gradient there (coordinates into g, image into mg) and returns the value. */
+  accept(t: number, g: Float64Array, mg: Float64Array): number;
 }
 
 /** Stopping rules, as scipy's L-BFGS-B reads them. */
@@ -41,19 +50,15 @@ export interface LbfgsResult {
 const C1 = 1e-3; // sufficient decrease, as MINPACK-2's dcsrch in scipy
 const C2 = 0.9; // curvature
 
-function maxAbs(v: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) {
-    const a = Math.abs(v[i]!);
-    if (a > m) m = a;
-  }
-  return m;
-}
-
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
+}
+
+/** u += c·v. */
+function axpy(u: Float64Array, c: number, v: Float64Array): void {
+  for (let i = 0; i < u.length; i++) u[i]! += c * v[i]!;
 }
 
 /** Minimizer of the cubic through (a, fa, da) and (b, fb, db), kept inside the bracket's middle 80 %. */
@@ -138,98 +143,88 @@ function lineSearch(obj: LineObjective, f0: number, d0: number, t0: number, maxT
 /**
  * Limited-memory BFGS for smooth unconstrained problems, stopping like scipy's L-BFGS-B (which
  * scikit-learn's 'lbfgs' solver calls): projected-gradient and relative-decrease tests, iteration cap.
+ * Runs in the objective's coordinates (see LineObjective), carrying each vector's image so the
+ * two-loop recursion's inner products are those of θ-space: the iterates are plain L-BFGS's.
  */
 export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult {
   const n = obj.size;
   const m = o.memory;
-  const S = Array.from({ length: m }, () => new Float64Array(n));
-  const Y = Array.from({ length: m }, () => new Float64Array(n));
+  const vectors = (): Float64Array[] => Array.from({ length: m }, () => new Float64Array(n));
+  const S = vectors();
+  const MS = vectors();
+  const Y = vectors();
+  const MY = vectors();
   const rho = new Float64Array(m);
   const yy = new Float64Array(m); // ‖y‖² per pair, for the initial scaling
   const a = new Float64Array(m);
   let stored = 0;
   let head = 0; // slot of the next pair to write
   const g = new Float64Array(n);
+  const mg = new Float64Array(n);
   const gNew = new Float64Array(n);
+  const mgNew = new Float64Array(n);
   const p = new Float64Array(n);
-  let f = obj.start(g);
+  const mp = new Float64Array(n);
+  let f = obj.start(g, mg);
   let iter = 0;
-  if (maxAbs(g) <= o.gtol) return { f, iterations: 0, converged: true };
+  if (obj.gradMax <= o.gtol) return { f, iterations: 0, converged: true };
   while (iter < o.maxIter) {
-    // two-loop recursion p = -H·g, each pass fusing one update of p with the next dot product, so
-    // p is streamed once per stored pair and loop instead of twice (d can be 10^5+)
-    let pending = 0; // coefficient of the last Y not yet subtracted from p
-    let pendingSlot = -1;
-    for (let i = 0; i < n; i++) p[i] = -g[i]!;
+    // two-loop recursion p = -H·g, the image M·p carried along by the same linear combinations
+    for (let i = 0; i < n; i++) {
+      p[i] = -g[i]!;
+      mp[i] = -mg[i]!;
+    }
     for (let k = 0; k < stored; k++) {
       const s = (head - 1 - k + m) % m;
-      const ss = S[s]!;
-      let acc = 0;
-      if (pendingSlot >= 0) {
-        const yp = Y[pendingSlot]!;
-        for (let i = 0; i < n; i++) {
-          const v = p[i]! - pending * yp[i]!;
-          p[i] = v;
-          acc += ss[i]! * v;
-        }
-      } else {
-        for (let i = 0; i < n; i++) acc += ss[i]! * p[i]!;
-      }
-      a[s] = rho[s]! * acc;
-      pending = a[s]!;
-      pendingSlot = s;
+      const as = rho[s]! * dot(S[s]!, mp);
+      a[s] = as;
+      axpy(p, -as, Y[s]!);
+      axpy(mp, -as, MY[s]!);
     }
     if (stored > 0) {
       const newest = (head - 1 + m) % m;
       const gamma = 1 / (rho[newest]! * yy[newest]!);
-      const yp = Y[pendingSlot]!;
-      for (let i = 0; i < n; i++) p[i] = (p[i]! - pending * yp[i]!) * gamma;
-      pendingSlot = -1;
+      for (let i = 0; i < n; i++) {
+        p[i]! *= gamma;
+        mp[i]! *= gamma;
+      }
       for (let k = stored - 1; k >= 0; k--) {
         const s = (head - 1 - k + m) % m;
-        const ys = Y[s]!;
-        let acc = 0;
-        if (pendingSlot >= 0) {
-          const sp = S[pendingSlot]!;
-          for (let i = 0; i < n; i++) {
-            const v = p[i]! + pending * sp[i]!;
-            p[i] = v;
-            acc += ys[i]! * v;
-          }
-        } else {
-          for (let i = 0; i < n; i++) acc += ys[i]! * p[i]!;
-        }
-        pending = a[s]! - rho[s]! * acc;
-        pendingSlot = s;
+        const c = a[s]! - rho[s]! * dot(Y[s]!, mp);
+        axpy(p, c, S[s]!);
+        axpy(mp, c, MS[s]!);
       }
-      const sp = S[pendingSlot]!;
-      for (let i = 0; i < n; i++) p[i]! += pending * sp[i]!;
     }
-    let d0 = dot(g, p);
+    let d0 = dot(g, mp);
     if (!(d0 < 0)) {
       // the model lost positive definiteness numerically: restart from steepest descent
       stored = 0;
-      for (let i = 0; i < n; i++) p[i] = -g[i]!;
-      d0 = dot(g, p);
+      for (let i = 0; i < n; i++) {
+        p[i] = -g[i]!;
+        mp[i] = -mg[i]!;
+      }
+      d0 = dot(g, mp);
     }
     // first step: length 1 along the normalized gradient, as L-BFGS-B; afterwards the unit quasi-Newton step
     const t0 = stored === 0 ? 1 / Math.sqrt(-d0) : 1;
-    obj.setDirection(p);
+    obj.setDirection(p, mp);
     const t = lineSearch(obj, f, d0, t0, o.maxLineSearch);
     iter++;
     if (t === 0) return { f, iterations: iter, converged: false };
-    const fNew = obj.accept(t, gNew);
+    const fNew = obj.accept(t, gNew, mgNew);
     // store the pair (s, y) when it keeps the update positive definite
     const sv = S[head]!;
+    const msv = MS[head]!;
     const yv = Y[head]!;
-    let sy = 0;
-    let yyNew = 0;
+    const myv = MY[head]!;
     for (let i = 0; i < n; i++) {
       sv[i] = t * p[i]!;
+      msv[i] = t * mp[i]!;
       yv[i] = gNew[i]! - g[i]!;
-      sy += sv[i]! * yv[i]!;
-      yyNew += yv[i]! * yv[i]!;
+      myv[i] = mgNew[i]! - mg[i]!;
     }
+    const sy = dot(sv, myv);
+    const yyNew = dot(yv, myv);
     if (sy > 2.2e-16 * yyNew) {
       rho[head] = 1 / sy;
       yy[head] = yyNew;
@@ -237,9 +232,10 @@ export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult 
       if (stored < m) stored++;
     }
     g.set(gNew);
+    mg.set(mgNew);
     const fOld = f;
     f = fNew;
-    if (maxAbs(g) <= o.gtol) return { f, iterations: iter, converged: true };
+    if (obj.gradMax <= o.gtol) return { f, iterations: iter, converged: true };
     if ((fOld - f) / Math.max(Math.abs(fOld), Math.abs(f), 1) <= o.ftol) return { f, iterations: iter, converged: true };
   }
   return { f, iterations: iter, converged: false };

@@ -99,9 +99,11 @@ export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> 
       const rows = nc === 2 ? [1] : Array.from({ length: nc }, (_, c) => c);
       coef = new Float64Array(rows.length * d);
       intercept = new Float64Array(rows.length);
+      const w = obj.weights();
+      const b = obj.intercepts();
       rows.forEach((c, r) => {
-        for (let j = 0; j < d; j++) coef[r * d + j] = obj.x[j * nc + c]!;
-        intercept[r] = p.fitIntercept ? obj.x[d * nc + c]! : 0;
+        for (let j = 0; j < d; j++) coef[r * d + j] = w[j * nc + c]!;
+        intercept[r] = b[c]!;
       });
     } else {
       const outputs = nc === 2 ? 1 : nc;
@@ -115,8 +117,8 @@ export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> 
         const res = minimizeLbfgs(obj, opts);
         nIter = Math.max(nIter, res.iterations);
         converged &&= res.converged;
-        coef.set(obj.x.subarray(0, d), c * d);
-        intercept[c] = p.fitIntercept ? obj.x[d]! : 0;
+        coef.set(obj.weights(), c * d);
+        intercept[c] = obj.intercepts()[0]!;
       }
     }
     this.weights_ = { classes, nFeatures: d, coef, intercept };

@@ -1,6 +1,7 @@
 import { CuratorError } from '../errors.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
 import type { LinearRandom } from './random.ts';
+import { rowAxpy, rowDot, rowDotInOrder } from './sparse-rows.ts';
 
 /** Losses of SGDClassifier, each a value and a derivative in the margin p for a target y = ±1. */
 export type SgdLoss = 'hinge' | 'log_loss' | 'modified_huber';
@@ -72,6 +73,10 @@ export interface PlainSgdOptions {
 export function plainSgd(X: CsrMatrix, sign: Float64Array, w: Float64Array, intercept0: number, o: PlainSgdOptions): { intercept: number; epochs: number } {
   const n = X.nRows;
   const { indptr, indices, data } = X;
+  // Without shuffling the updates are scikit-learn's exactly, which needs its left-to-right sums
+  // (a margin on the other side of a loss kink after rounding changes the run); shuffled, the order
+  // differs from scikit-learn's anyway, so the faster four-way sum is used.
+  const inOrder = !o.shuffle;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let wscale = 1;
@@ -97,8 +102,7 @@ export function plainSgd(X: CsrMatrix, sign: Float64Array, w: Float64Array, inte
         o.learningRate === 'optimal' ? 1 / (o.alpha * (optimalInit + t - 1)) : o.learningRate === 'invscaling' ? o.eta0 / Math.pow(t, o.powerT) : o.eta0;
       const start = indptr[i]!;
       const end = indptr[i + 1]!;
-      let dot = 0;
-      for (let q = start; q < end; q++) dot += w[indices[q]!]! * data[q]!;
+      const dot = inOrder ? rowDotInOrder(w, indices, data, start, end) : rowDot(w, indices, data, start, end);
       const p = dot * wscale + intercept;
       sumLoss += lossValue(o.loss, p, y);
       let dloss = lossDerivative(o.loss, p, y);
@@ -112,7 +116,7 @@ export function plainSgd(X: CsrMatrix, sign: Float64Array, w: Float64Array, inte
       }
       if (update !== 0) {
         const c = update / wscale;
-        for (let q = start; q < end; q++) w[indices[q]!]! += data[q]! * c;
+        rowAxpy(w, indices, data, start, end, c);
         if (o.fitIntercept) intercept += update * o.interceptDecay;
       }
       t += 1;

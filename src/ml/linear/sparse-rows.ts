@@ -21,6 +21,13 @@ export function rowDot(v: Float64Array, indices: Int32Array, data: Float64Array,
   return s0 + s1 + (s2 + s3);
 }
 
+/** rowDot summed strictly left to right, for results that must match a reference's rounding. */
+export function rowDotInOrder(v: Float64Array, indices: Int32Array, data: Float64Array, start: number, end: number): number {
+  let s = 0;
+  for (let p = start; p < end; p++) s += v[indices[p]!]! * data[p]!;
+  return s;
+}
+
 /** v[indices[p]] += a·data[p] for p in [start, end) (a row's columns are distinct, so the updates are independent). */
 export function rowAxpy(v: Float64Array, indices: Int32Array, data: Float64Array, start: number, end: number, a: number): void {
   let p = start;

@@ -35,7 +35,6 @@ export function rowSquaredNorms(X: CsrMatrix): Float64Array {
  */
 export function solveDualCd(X: CsrMatrix, sign: Int8Array, sqNorms: Float64Array, o: DualCdOptions, w: Float64Array): [number, number] {
   const l = X.nRows;
-  const { indptr, indices, data } = X;
   // the squared hinge puts 1/(2C) on the diagonal and has no upper bound; the hinge has a box [0, C]
   const diag = o.loss === 'squared_hinge' ? 0.5 / o.C : 0;
   const upper = o.loss === 'squared_hinge' ? Infinity : o.C;
@@ -43,74 +42,114 @@ export function solveDualCd(X: CsrMatrix, sign: Int8Array, sqNorms: Float64Array
   const bb = bias * bias;
   const qd = new Float64Array(l);
   for (let i = 0; i < l; i++) qd[i] = sqNorms[i]! + bb + diag;
+  const ys = new Float64Array(l);
+  for (let i = 0; i < l; i++) ys[i] = sign[i]!;
   const alpha = new Float64Array(l);
   const index = new Int32Array(l);
   for (let i = 0; i < l; i++) index[i] = i;
   w.fill(0);
-  let wb = 0;
-  let activeSize = l;
+  const st: SweepState = { wb: 0, activeSize: l, pgMax: 0, pgMin: 0 };
   let pgMaxOld = Infinity;
   let pgMinOld = -Infinity;
   let iter = 0;
   const rng = o.rng;
   while (iter < o.maxIter) {
-    let pgMaxNew = -Infinity;
-    let pgMinNew = Infinity;
+    const activeSize = st.activeSize;
     for (let i = 0; i < activeSize; i++) {
-      const j = i + rng.nextInt(activeSize - i);
+      // one 32-bit draw per swap, as liblinear's rand() % n: the modulo bias (n / 2³²) is immaterial here
+      const j = i + (rng.nextUint32() % (activeSize - i));
       const t = index[i]!;
       index[i] = index[j]!;
       index[j] = t;
     }
-    for (let s = 0; s < activeSize; s++) {
-      const i = index[s]!;
-      const yi = sign[i]!;
-      const start = indptr[i]!;
-      const end = indptr[i + 1]!;
-      const dot = rowDot(w, indices, data, start, end) + wb * bias;
-      const ai = alpha[i]!;
-      const G = yi * dot - 1 + ai * diag;
-      let pg = 0;
-      if (ai === 0) {
-        if (G > pgMaxOld) {
-          activeSize--;
-          index[s] = index[activeSize]!;
-          index[activeSize] = i;
-          s--;
-          continue;
-        } else if (G < 0) pg = G;
-      } else if (ai === upper) {
-        if (G < pgMinOld) {
-          activeSize--;
-          index[s] = index[activeSize]!;
-          index[activeSize] = i;
-          s--;
-          continue;
-        } else if (G > 0) pg = G;
-      } else pg = G;
-      if (pg > pgMaxNew) pgMaxNew = pg;
-      if (pg < pgMinNew) pgMinNew = pg;
-      if (Math.abs(pg) > 1e-12) {
-        let a = ai - G / qd[i]!;
-        if (a < 0) a = 0;
-        else if (a > upper) a = upper;
-        alpha[i] = a;
-        const d = (a - ai) * yi;
-        rowAxpy(w, indices, data, start, end, d);
-        wb += d * bias;
-      }
-    }
+    sweep(X, ys, qd, alpha, index, w, diag, upper, bias, pgMaxOld, pgMinOld, st);
     iter++;
-    if (pgMaxNew - pgMinNew <= o.tol) {
-      if (activeSize === l) break;
+    if (st.pgMax - st.pgMin <= o.tol) {
+      if (st.activeSize === l) break;
       // converged on the shrunk set: check once more over every variable before stopping
-      activeSize = l;
+      st.activeSize = l;
       pgMaxOld = Infinity;
       pgMinOld = -Infinity;
       continue;
     }
-    pgMaxOld = pgMaxNew > 0 ? pgMaxNew : Infinity;
-    pgMinOld = pgMinNew < 0 ? pgMinNew : -Infinity;
+    pgMaxOld = st.pgMax > 0 ? st.pgMax : Infinity;
+    pgMinOld = st.pgMin < 0 ? st.pgMin : -Infinity;
   }
-  return [wb, iter];
+  return [st.wb, iter];
+}
+
+/** What one sweep carries over: the bias weight, the active count, and the projected-gradient range seen. */
+interface SweepState {
+  wb: number;
+  activeSize: number;
+  pgMax: number;
+  pgMin: number;
+}
+
+/**
+ * One pass over the active variables in `index` order, shrinking those stuck at a bound whose
+ * gradient points outward beyond last pass's range. Kept apart from the outer loop so that V8
+ * optimizes this loop as a whole function rather than through on-stack replacement.
+ */
+function sweep(
+  X: CsrMatrix,
+  ys: Float64Array,
+  qd: Float64Array,
+  alpha: Float64Array,
+  index: Int32Array,
+  w: Float64Array,
+  diag: number,
+  upper: number,
+  bias: number,
+  pgMaxOld: number,
+  pgMinOld: number,
+  st: SweepState,
+): void {
+  const { indptr, indices, data } = X;
+  let activeSize = st.activeSize;
+  let wb = st.wb;
+  let pgMaxNew = -Infinity;
+  let pgMinNew = Infinity;
+  for (let s = 0; s < activeSize; s++) {
+    const i = index[s]!;
+    const yi = ys[i]!;
+    const start = indptr[i]!;
+    const end = indptr[i + 1]!;
+    const dot = rowDot(w, indices, data, start, end) + wb * bias;
+    const ai = alpha[i]!;
+    const G = yi * dot - 1 + ai * diag;
+    let pg = 0;
+    if (ai === 0) {
+      if (G > pgMaxOld) {
+        activeSize--;
+        index[s] = index[activeSize]!;
+        index[activeSize] = i;
+        s--;
+        continue;
+      } else if (G < 0) pg = G;
+    } else if (ai === upper) {
+      if (G < pgMinOld) {
+        activeSize--;
+        index[s] = index[activeSize]!;
+        index[activeSize] = i;
+        s--;
+        continue;
+      } else if (G > 0) pg = G;
+    } else pg = G;
+    if (pg > pgMaxNew) pgMaxNew = pg;
+    if (pg < pgMinNew) pgMinNew = pg;
+    if (Math.abs(pg) > 1e-12) {
+      let a = ai - G / qd[i]!;
+      if (a < 0) a = 0;
+      else if (a > upper) a = upper;
+      alpha[i] = a;
+      const d = (a - ai) * yi;
+      rowAxpy(w, indices, data, start, end, d);
+      wb += d * bias;
+    }
+  }
+  st.wb = wb;
+  st.activeSize = activeSize;
+  st.pgMax = pgMaxNew;
+  st.pgMin = pgMinNew;
 }

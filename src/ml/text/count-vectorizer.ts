@@ -2,10 +2,12 @@ import { BaseEstimator } from '../base/base-estimator.ts';
 import { is, type ParamTable } from '../base/params.ts';
 import { isAnalyzed, type AnalyzedDocs, type ModelState, type TextInput, type Transformer } from '../base/types.ts';
 import { CuratorError } from '../errors.ts';
-import { packStrings, unpackStrings } from '../persist/string-pack.ts';
+import { unpackStrings } from '../persist/string-pack.ts';
 import { CsrMatrix } from '../sparse/csr-matrix.ts';
-import { Analyzer, checkDocuments, TermTable, termCounts, termOrder } from './analyzer.ts';
+import { Analyzer, checkDocuments, termCounts, termOrder } from './analyzer.ts';
 import { numpyArgsort } from './numpy-argsort.ts';
+import { TERM_HASH, TermIndex } from './term-index.ts';
+import { completeScanTable, scanCount, scanTable, sortInts, TermCounts } from './token-scan.ts';
 import { DEFAULT_TOKEN_PATTERN } from './tokenizer.ts';
 
 /**
@@ -62,27 +64,26 @@ export interface CountFit {
   nDocs: number;
 }
 
-/** A `TermTable` over the vocabulary for looking tokens up straight from text, with id → column. */
-interface TokenLookup {
-  table: TermTable;
-  cols: Int32Array;
-}
-
 /**
  * The machinery every vocabulary-based vectorizer shares (scikit-learn's CountVectorizer, which
  * TfidfVectorizer extends there too): analyzing, learning the vocabulary from AnalyzedDocs, and
  * counting into a CSR matrix with ascending column indices.
+ *
+ * The fitted vocabulary lives in a TermIndex (typed arrays: the model file's sections as they
+ * are), so a loaded vectorizer is ready at once; the vocabulary as strings is made on first use.
  */
 export abstract class VocabularyVectorizer<P extends CountVectorizerParams> extends BaseEstimator<P> {
-  protected vocabulary_: string[] | undefined;
+  /** Column → term; made lazily from the index after loading. */
+  private vocabulary_: string[] | undefined;
+  private index_: TermIndex | undefined;
+  private nFeatures_: number | undefined;
   private remaps_ = new WeakMap<readonly string[], Int32Array>();
-  private vocabIndex_: Map<string, number> | undefined;
-  private lookup_: TokenLookup | undefined;
   private analyzer_: Analyzer | undefined;
-  private scratch_: CountScratch | undefined;
+  private counter_: TermCounts | undefined;
+  private skip_: { analyzer: Analyzer; flags: Uint8Array | null } | undefined;
 
   get isFitted(): boolean {
-    return this.vocabulary_ !== undefined;
+    return this.nFeatures_ !== undefined;
   }
 
   /** The analyzer of the current params (rebuilt after setParams changes them). */
@@ -105,13 +106,14 @@ export abstract class VocabularyVectorizer<P extends CountVectorizerParams> exte
   /** The fitted vocabulary: column j's term (scikit-learn's `get_feature_names_out()`). */
   get vocabulary(): readonly string[] {
     this.assertFitted('vocabulary');
-    return this.vocabulary_!;
+    this.vocabulary_ ??= this.index_!.terms();
+    return this.vocabulary_;
   }
 
   /** Number of columns (terms) of the fitted vocabulary. */
   get vocabularySize(): number {
     this.assertFitted('vocabularySize');
-    return this.vocabulary_!.length;
+    return this.nFeatures_!;
   }
 
   /** scikit-learn's name for the vocabulary. */
@@ -136,12 +138,18 @@ export abstract class VocabularyVectorizer<P extends CountVectorizerParams> exte
   protected learn(a: AnalyzedDocs): CountFit {
     const fixed = this.params.vocabulary;
     const fit = fixed ? this.fixedFit(a, fixed) : learnVocabulary(a, this.params, this.kind);
-    this.vocabulary_ = fit.vocabulary;
-    this.remaps_ = new WeakMap([[a.terms, fit.colOf]]);
-    this.vocabIndex_ = undefined;
-    this.lookup_ = undefined;
-    this.scratch_ = undefined;
+    this.setVocabulary(fit.vocabulary, undefined);
+    this.remaps_.set(a.terms, fit.colOf);
     return fit;
+  }
+
+  private setVocabulary(vocabulary: string[] | undefined, index: TermIndex | undefined): void {
+    this.vocabulary_ = vocabulary;
+    this.index_ = index;
+    this.nFeatures_ = vocabulary?.length ?? index!.size;
+    this.remaps_ = new WeakMap();
+    this.counter_ = undefined;
+    this.skip_ = undefined;
   }
 
   private fixedFit(a: AnalyzedDocs, vocabulary: readonly string[]): CountFit {
@@ -166,92 +174,122 @@ export abstract class VocabularyVectorizer<P extends CountVectorizerParams> exte
       return this.countTexts(input);
     }
     const a = this.toAnalyzed(input, method);
-    return countMatrix(a.docs, this.remapFor(a.terms), this.vocabulary_!.length, this.params.binary);
+    return countMatrix(a.docs, this.remapFor(a.terms), this.nFeatures_!, this.params.binary);
   }
 
-  /** Counting scratch sized to the vocabulary, kept between calls. */
-  protected scratch(): CountScratch {
-    this.scratch_ ??= new CountScratch(this.vocabulary_!.length);
-    return this.scratch_;
+  /** The vocabulary's TermIndex (column = term id), built from the strings after a fit. */
+  private termIndex(): TermIndex {
+    this.index_ ??= TermIndex.build(this.vocabulary_!);
+    return this.index_;
   }
 
   /** Global id → column for a dictionary, made once per dictionary by looking every term up. */
   private remapFor(terms: readonly string[]): Int32Array {
     let colOf = this.remaps_.get(terms);
     if (colOf) return colOf;
-    const index = this.vocabIndex();
+    const index = this.termIndex();
     colOf = new Int32Array(terms.length);
-    for (let i = 0; i < terms.length; i++) colOf[i] = index.get(terms[i]!) ?? -1;
+    for (let i = 0; i < terms.length; i++) colOf[i] = index.find(terms[i]!);
     this.remaps_.set(terms, colOf);
     return colOf;
   }
 
-  private vocabIndex(): Map<string, number> {
-    this.vocabIndex_ ??= new Map(this.vocabulary_!.map((t, j) => [t, j]));
-    return this.vocabIndex_;
+  /** Columns holding a stop word (possible with a fixed vocabulary): a token never counts there. */
+  private stopColumns(analyzer: Analyzer): Uint8Array | null {
+    if (this.skip_?.analyzer === analyzer) return this.skip_.flags;
+    let flags: Uint8Array | null = null;
+    const stop = analyzer.stopWords;
+    if (stop) {
+      const index = this.termIndex();
+      for (const w of stop) {
+        const c = index.find(w);
+        if (c < 0) continue;
+        flags ??= new Uint8Array(index.size);
+        flags[c] = 1;
+      }
+    }
+    this.skip_ = { analyzer, flags };
+    return flags;
   }
 
   /**
-   * Counts raw texts straight against the vocabulary: unigram analyzers look tokens up by offset
-   * (no strings, no per-token allocation); n-gram analyzers go through feature strings.
+   * Counts raw texts straight against the vocabulary. The default analyzer runs fused (one pass
+   * over the raw text, see token-scan.ts); texts it cannot take, and other token patterns, are
+   * lowercased and tokenized exactly; n-gram analyzers go through feature strings.
    */
   private countTexts(docs: readonly string[]): CsrMatrix {
     const analyzer = this.analyzer;
-    const nCols = this.vocabulary_!.length;
-    const b = new RowBuilder(nCols, docs.length, this.scratch(), docs.length * 128);
+    const index = this.termIndex();
+    const tc = (this.counter_ ??= new TermCounts(index.size));
+    tc.clear();
+    const out = new RowSink(index.size, docs.length);
+    const binary = this.params.binary;
     const [minN, maxN] = analyzer.options.ngramRange;
     if (minN === 1 && maxN === 1) {
-      const lk = this.tokenLookup();
-      const tok = { ids: new Int32Array(1024) };
+      const skip = this.stopColumns(analyzer);
+      const table = analyzer.tokens.isDefault ? scanTable(analyzer.options.lowercase) : null;
       for (const doc of docs) {
-        const n = analyzer.tokenIds(analyzer.prepare(doc), lk.table, false, tok);
-        for (let k = 0; k < n; k++) b.add(lk.cols[tok.ids[k]!]!);
-        b.endRow(this.params.binary);
+        if (!table || !scanCount(doc, table.lw, index, skip, tc)) {
+          if (table && !table.complete) {
+            completeScanTable(table, analyzer.options.lowercase);
+            if (scanCount(doc, table.lw, index, skip, tc)) {
+              out.row(tc, binary);
+              continue;
+            }
+          }
+          const text = analyzer.prepare(doc);
+          const spans = analyzer.tokens.scan(text);
+          for (let k = 0; k < spans.count; k++) {
+            const id = index.find(text, spans.starts[k]!, spans.ends[k]!);
+            if (id >= 0 && (skip === null || skip[id] === 0)) tc.add(id);
+          }
+        }
+        out.row(tc, binary);
       }
     } else {
-      const index = this.vocabIndex();
       for (const doc of docs) {
         for (const f of analyzer.features(doc)) {
-          const c = index.get(f);
-          if (c !== undefined) b.add(c);
+          const id = index.find(f);
+          if (id >= 0) tc.add(id);
         }
-        b.endRow(this.params.binary);
+        out.row(tc, binary);
       }
     }
-    return b.finish();
+    return out.finish();
   }
 
-  private tokenLookup(): TokenLookup {
-    if (this.lookup_) return this.lookup_;
-    const table = new TermTable();
-    const stop = this.analyzer.stopWords;
-    const vocab = this.vocabulary_!;
-    const cols = new Int32Array(vocab.length);
-    for (let j = 0; j < vocab.length; j++) {
-      if (stop?.has(vocab[j]!)) continue; // a stop word in a fixed vocabulary never counts
-      cols[table.intern(vocab[j]!)] = j;
-    }
-    this.lookup_ = { table, cols };
-    return this.lookup_;
-  }
-
-  /** Starts a state with the vocabulary packed into two sections. */
+  /** Starts a state with the vocabulary's TermIndex as three sections. */
   protected vocabularyState(): ModelState {
     this.assertFitted('toState');
     const s = this.baseState();
-    const packed = packStrings(this.vocabulary_!);
-    s.arrays['vocabularyBytes'] = packed.bytes;
-    s.arrays['vocabularyEnds'] = packed.ends;
-    s.meta['nFeatures'] = this.vocabulary_!.length;
+    const index = this.termIndex();
+    s.arrays['termChars'] = index.chars;
+    s.arrays['termStarts'] = index.starts;
+    s.arrays['termSlots'] = index.slots;
+    s.meta['nFeatures'] = index.size;
+    s.meta['termHash'] = TERM_HASH;
     return s;
   }
 
-  /** Restores the vocabulary from a state made by vocabularyState; returns the number of columns. */
+  /**
+   * Restores the vocabulary from a state made by vocabularyState, using its arrays in place (no
+   * per-term work); returns the number of columns. States with the vocabulary as packed UTF-8
+   * (vocabularyBytes/vocabularyEnds) are read too.
+   */
   protected restoreVocabulary(state: ModelState): number {
-    const bytes = state.arrays['vocabularyBytes'];
-    const ends = state.arrays['vocabularyEnds'];
     const n = state.meta['nFeatures'];
-    if (!(bytes instanceof Uint8Array) || !(ends instanceof Int32Array) || typeof n !== 'number' || ends.length !== n) {
+    const { termChars: chars, termStarts: starts, termSlots: slots, vocabularyBytes: bytes, vocabularyEnds: ends } = state.arrays;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw corrupt(this.kind, 'its vocabulary sections are missing or disagree with nFeatures');
+    if (chars !== undefined || starts !== undefined) {
+      if (!(chars instanceof Uint8Array) || !(starts instanceof Int32Array) || starts.length !== n + 1 || !(slots === undefined || slots instanceof Int32Array)) {
+        throw corrupt(this.kind, 'its vocabulary sections are missing or disagree with nFeatures');
+      }
+      const index = TermIndex.fromArrays(chars, starts, slots !== undefined && state.meta['termHash'] === TERM_HASH ? slots : null);
+      if (typeof index === 'string') throw corrupt(this.kind, `its vocabulary index is inconsistent: ${index}`);
+      this.setVocabulary(undefined, index);
+      return n;
+    }
+    if (!(bytes instanceof Uint8Array) || !(ends instanceof Int32Array) || ends.length !== n) {
       throw corrupt(this.kind, 'its vocabulary sections are missing or disagree with nFeatures');
     }
     let prev = 0;
@@ -260,14 +298,10 @@ export abstract class VocabularyVectorizer<P extends CountVectorizerParams> exte
       prev = e;
     }
     try {
-      this.vocabulary_ = unpackStrings({ bytes, ends });
+      this.setVocabulary(unpackStrings({ bytes, ends }), undefined);
     } catch (err) {
       throw corrupt(this.kind, 'its vocabulary is not valid UTF-8', err);
     }
-    this.remaps_ = new WeakMap();
-    this.vocabIndex_ = undefined;
-    this.lookup_ = undefined;
-    this.scratch_ = undefined;
     return n;
   }
 }
@@ -358,73 +392,29 @@ export function learnVocabulary(a: AnalyzedDocs, p: CountVectorizerParams, owner
   return { vocabulary, colOf, df: dfCols, nDocs };
 }
 
-/**
- * Per-column scratch for counting rows, reused across calls so transforming one document costs
- * nothing proportional to the vocabulary size. `seen[c] === stamp` marks columns of the current row.
- */
-export class CountScratch {
-  seen: Int32Array;
-  count: Float64Array;
-  stamp = 0;
-
-  constructor(nCols: number) {
-    this.seen = new Int32Array(nCols);
-    this.count = new Float64Array(nCols);
-  }
-
-  /** A fresh stamp for the next row. */
-  next(): number {
-    if (this.stamp === 0x7fffffff) {
-      this.seen.fill(0);
-      this.stamp = 0;
-    }
-    return ++this.stamp;
-  }
-}
-
-/** Accumulates one row at a time into CSR arrays, with each row's columns ascending. */
-class RowBuilder {
+/** Accumulates rows of term counts into CSR arrays, each row's columns ascending. */
+class RowSink {
   private indices: Int32Array;
   private data: Float64Array;
   private readonly indptr: Int32Array;
   private nnz = 0;
-  private row = 0;
-  private stamp: number;
-  private cols = new Int32Array(128);
-  private nRowCols = 0;
+  private nRows = 0;
 
   constructor(
     private readonly nCols: number,
     nRows: number,
-    private readonly scratch: CountScratch,
-    nnzHint: number,
   ) {
     this.indptr = new Int32Array(nRows + 1);
-    this.indices = new Int32Array(Math.max(16, nnzHint));
-    this.data = new Float64Array(Math.max(16, nnzHint));
-    this.stamp = scratch.next();
+    const cap = Math.max(16, Math.min(nRows * 128, 1 << 22));
+    this.indices = new Int32Array(cap);
+    this.data = new Float64Array(cap);
   }
 
-  add(c: number): void {
-    if (c < 0) return;
-    const sc = this.scratch;
-    if (sc.seen[c] !== this.stamp) {
-      sc.seen[c] = this.stamp;
-      sc.count[c] = 1;
-      if (this.nRowCols === this.cols.length) {
-        const g = new Int32Array(this.cols.length * 2);
-        g.set(this.cols);
-        this.cols = g;
-      }
-      this.cols[this.nRowCols++] = c;
-    } else {
-      sc.count[c]!++;
-    }
-  }
-
-  endRow(binary: boolean): void {
-    const k = this.nRowCols;
-    const cols = this.cols.subarray(0, k).sort();
+  /** Appends the counted document as the next row and clears the counts. */
+  row(tc: TermCounts, binary: boolean): void {
+    const k = tc.n;
+    const ids = tc.touched;
+    sortInts(ids, k);
     if (this.nnz + k > this.indices.length) {
       const size = Math.max(this.indices.length * 2, this.nnz + k);
       const ind = new Int32Array(size);
@@ -434,19 +424,22 @@ class RowBuilder {
       dat.set(this.data.subarray(0, this.nnz));
       this.data = dat;
     }
-    const count = this.scratch.count;
+    const { indices, data } = this;
+    const counts = tc.counts;
+    let nnz = this.nnz;
     for (let j = 0; j < k; j++) {
-      const c = cols[j]!;
-      this.indices[this.nnz] = c;
-      this.data[this.nnz++] = binary ? 1 : count[c]!;
+      const c = ids[j]!;
+      indices[nnz] = c;
+      data[nnz++] = binary ? 1 : counts[c]!;
+      counts[c] = 0;
     }
-    this.nRowCols = 0;
-    this.indptr[++this.row] = this.nnz;
-    this.stamp = this.scratch.next();
+    tc.n = 0;
+    this.nnz = nnz;
+    this.indptr[++this.nRows] = nnz;
   }
 
   finish(): CsrMatrix {
-    return new CsrMatrix(this.row, this.nCols, this.indptr.subarray(0, this.row + 1), this.indices.slice(0, this.nnz), this.data.slice(0, this.nnz));
+    return new CsrMatrix(this.nRows, this.nCols, this.indptr.subarray(0, this.nRows + 1), this.indices.slice(0, this.nnz), this.data.slice(0, this.nnz));
   }
 }
 

@@ -92,7 +92,7 @@ describe('state round trip', () => {
     it(`TfidfVectorizer ${JSON.stringify(params)} transforms bit-identically after toState/fromState`, () => {
       const v = new TfidfVectorizer(params).fit(texts.slice(0, 200));
       const state = v.toState();
-      assert.ok(state.arrays['vocabularyBytes'] instanceof Uint8Array && state.arrays['vocabularyEnds'] instanceof Int32Array);
+      assert.ok(state.arrays['termChars'] instanceof Uint8Array && state.arrays['termStarts'] instanceof Int32Array && state.arrays['termSlots'] instanceof Int32Array);
       assert.ok(state.arrays['idf'] instanceof Float64Array);
       const w = TfidfVectorizer.fromState(structuredClone(state));
       assert.deepEqual(w.getParams(), v.getParams());
@@ -117,7 +117,7 @@ describe('state round trip', () => {
     const state = new TfidfVectorizer().fit(texts.slice(0, 10)).toState();
     assert.throws(() => TfidfVectorizer.fromState({ ...state, kind: 'CountVectorizer' }), isCode('MODEL_FILE_KIND'));
     assert.throws(() => TfidfVectorizer.fromState({ ...state, arrays: { ...state.arrays, idf: new Float64Array(3) } }), isCode('MODEL_FILE_CORRUPT', /idf/));
-    const { vocabularyEnds: _drop, ...rest } = state.arrays;
+    const { termStarts: _drop, ...rest } = state.arrays;
     assert.throws(() => TfidfVectorizer.fromState({ ...state, arrays: rest }), isCode('MODEL_FILE_CORRUPT', /vocabulary/));
     assert.throws(() => TfidfVectorizer.fromState({ ...state, params: { ...state.params, norm: 'l3' } }), isCode('MODEL_FILE_CORRUPT', /norm/));
   });

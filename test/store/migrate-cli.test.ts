@@ -14,7 +14,7 @@ it('migrate applies the migrations once, then reports the schema up to date', as
   try {
     const url = `sqlite:${join(dir, 'db', 'curator.db')}`;
     const first = await cli(['--db', url]);
-    assert.match(first.stdout, /applied 1 migration\(s\): 0001-initial/);
+    assert.match(first.stdout, /applied \d+ migration\(s\): 0001-initial/);
     const second = await cli(['--db', url]);
     assert.match(second.stdout, /schema is up to date/);
     await assert.rejects(cli(['--db', 'mysql://x']), (e: { code?: number; stderr?: string }) => {

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { StoreDialect } from '../capabilities.ts';
 import { initialMigration } from './0001-initial.ts';
+import { predictionRefMigration } from './0003-prediction-ref.ts';
 
 /**
  * Every migration, by name; names sort in the order they apply. Add a file `000N-what.ts`
@@ -9,5 +10,6 @@ import { initialMigration } from './0001-initial.ts';
 export function allMigrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0003-prediction-ref': predictionRefMigration(),
   };
 }

@@ -2,8 +2,8 @@
  * A smooth objective over parameters θ = Φ·x that L-BFGS steers through coordinates x. The solver
  * never sees θ: every vector it handles (point, gradient, steps) lies in the range of Φ and is kept
  * as coordinates u together with their image M·u, where M = ΦᵀΦ, so that θ-space inner products
- * are ⟨Φu, Φv⟩ = u·(M·v) at the cost of the coordinates' length. With Φ = I (M·u = u) this is plain
- * L-BFGS; LogisticObjective uses Φ = Xᵀ, whose coordinates are per document, far fewer than features.
+ * are ⟨Φu, Φv⟩ = u·(M·v) at the cost of the coordinates' length. With Φ = I (`metric` false) this
+ * is plain L-BFGS; LogisticObjective uses Φ = Xᵀ when documents are fewer than features.
  *
  * Moving along a direction only needs the direction's image once, after which every line-search
  * trial costs O(coordinates). The solver calls `setDirection(p, mp)`, then `along(t)` (value, with
@@ -13,6 +13,8 @@
 export interface LineObjective {
   /** Number of coordinates. */
   readonly size: number;
+  /** False when Φ = I: images are then the vectors themselves, and the solver passes the same arrays as both. */
+  readonly metric: boolean;
   /** The current point's coordinates (the solver never writes them). */
   readonly x: Float64Array;
   /** max_i |∂f/∂θ_i| at the current point (scipy's projected-gradient norm, as no bounds are set). */
@@ -149,60 +151,56 @@ function lineSearch(obj: LineObjective, f0: number, d0: number, t0: number, maxT
 export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult {
   const n = obj.size;
   const m = o.memory;
+  // with the identity metric every image is the vector itself: alias them and skip their updates
+  const metric = obj.metric;
   const vectors = (): Float64Array[] => Array.from({ length: m }, () => new Float64Array(n));
   const S = vectors();
-  const MS = vectors();
+  const MS = metric ? vectors() : S;
   const Y = vectors();
-  const MY = vectors();
+  const MY = metric ? vectors() : Y;
   const rho = new Float64Array(m);
   const yy = new Float64Array(m); // ‖y‖² per pair, for the initial scaling
   const a = new Float64Array(m);
   let stored = 0;
   let head = 0; // slot of the next pair to write
   const g = new Float64Array(n);
-  const mg = new Float64Array(n);
+  const mg = metric ? new Float64Array(n) : g;
   const gNew = new Float64Array(n);
-  const mgNew = new Float64Array(n);
+  const mgNew = metric ? new Float64Array(n) : gNew;
   const p = new Float64Array(n);
-  const mp = new Float64Array(n);
+  const mp = metric ? new Float64Array(n) : p;
   let f = obj.start(g, mg);
   let iter = 0;
   if (obj.gradMax <= o.gtol) return { f, iterations: 0, converged: true };
   while (iter < o.maxIter) {
     // two-loop recursion p = -H·g, the image M·p carried along by the same linear combinations
-    for (let i = 0; i < n; i++) {
-      p[i] = -g[i]!;
-      mp[i] = -mg[i]!;
-    }
+    for (let i = 0; i < n; i++) p[i] = -g[i]!;
+    if (metric) for (let i = 0; i < n; i++) mp[i] = -mg[i]!;
     for (let k = 0; k < stored; k++) {
       const s = (head - 1 - k + m) % m;
       const as = rho[s]! * dot(S[s]!, mp);
       a[s] = as;
       axpy(p, -as, Y[s]!);
-      axpy(mp, -as, MY[s]!);
+      if (metric) axpy(mp, -as, MY[s]!);
     }
     if (stored > 0) {
       const newest = (head - 1 + m) % m;
       const gamma = 1 / (rho[newest]! * yy[newest]!);
-      for (let i = 0; i < n; i++) {
-        p[i]! *= gamma;
-        mp[i]! *= gamma;
-      }
+      for (let i = 0; i < n; i++) p[i]! *= gamma;
+      if (metric) for (let i = 0; i < n; i++) mp[i]! *= gamma;
       for (let k = stored - 1; k >= 0; k--) {
         const s = (head - 1 - k + m) % m;
         const c = a[s]! - rho[s]! * dot(Y[s]!, mp);
         axpy(p, c, S[s]!);
-        axpy(mp, c, MS[s]!);
+        if (metric) axpy(mp, c, MS[s]!);
       }
     }
     let d0 = dot(g, mp);
     if (!(d0 < 0)) {
       // the model lost positive definiteness numerically: restart from steepest descent
       stored = 0;
-      for (let i = 0; i < n; i++) {
-        p[i] = -g[i]!;
-        mp[i] = -mg[i]!;
-      }
+      for (let i = 0; i < n; i++) p[i] = -g[i]!;
+      if (metric) for (let i = 0; i < n; i++) mp[i] = -mg[i]!;
       d0 = dot(g, mp);
     }
     // first step: length 1 along the normalized gradient, as L-BFGS-B; afterwards the unit quasi-Newton step
@@ -214,17 +212,21 @@ export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult 
     const fNew = obj.accept(t, gNew, mgNew);
     // store the pair (s, y) when it keeps the update positive definite
     const sv = S[head]!;
-    const msv = MS[head]!;
     const yv = Y[head]!;
-    const myv = MY[head]!;
     for (let i = 0; i < n; i++) {
       sv[i] = t * p[i]!;
-      msv[i] = t * mp[i]!;
       yv[i] = gNew[i]! - g[i]!;
-      myv[i] = mgNew[i]! - mg[i]!;
     }
-    const sy = dot(sv, myv);
-    const yyNew = dot(yv, myv);
+    if (metric) {
+      const msv = MS[head]!;
+      const myv = MY[head]!;
+      for (let i = 0; i < n; i++) {
+        msv[i] = t * mp[i]!;
+        myv[i] = mgNew[i]! - mg[i]!;
+      }
+    }
+    const sy = dot(sv, MY[head]!);
+    const yyNew = dot(yv, MY[head]!);
     if (sy > 2.2e-16 * yyNew) {
       rho[head] = 1 / sy;
       yy[head] = yyNew;
@@ -232,7 +234,7 @@ export function minimizeLbfgs(obj: LineObjective, o: LbfgsOptions): LbfgsResult 
       if (stored < m) stored++;
     }
     g.set(gNew);
-    mg.set(mgNew);
+    if (metric) mg.set(mgNew);
     const fOld = f;
     f = fNew;
     if (obj.gradMax <= o.gtol) return { f, iterations: iter, converged: true };

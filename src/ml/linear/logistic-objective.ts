@@ -10,34 +10,36 @@ function log1pExp(z: number): number {
 /**
  * scikit-learn's lbfgs objective for logistic regression: Σ_i loss_i + ‖W‖²/(2C), the intercepts
  * not penalized. With `k === 1` the loss is the binomial one (target 0/1 per row); with k ≥ 2 it is
- * the multinomial one (target class index per row).
+ * the multinomial one (target class index per row). W is d × k, feature-major (W[j·k + c]), so X·W
+ * and Xᵀ·R touch contiguous memory; the k intercepts follow the weight coordinates.
  *
- * The weights are kept as W = Xᵀ·A (d × k, feature-major) through per-document coordinates A
- * (n × k), followed by the k intercepts. L-BFGS started at 0 never leaves that subspace: every
- * gradient Xᵀ·(R + A/C) lies in it, and so does every step built from gradients. The solver's
- * bookkeeping then runs on n·k numbers instead of d·k (text has ~30× more features than documents),
- * with θ-space inner products through the image K·u = X·(Xᵀ·u): ⟨Xᵀa, Xᵀb⟩ = a·(K·b). An iteration
- * costs one scatter Xᵀ·γ (which is the gradient, needed anyway for the gtol test) and one gather
- * X·(Xᵀ·γ); the image of a step direction is a combination of stored images, so moving along it
- * needs no pass over X at all.
+ * When documents are fewer than features (text: ~30× fewer), the weights are kept as W = Xᵀ·A
+ * through per-document coordinates A (n × k). L-BFGS started at 0 never leaves that subspace:
+ * every gradient Xᵀ·(R + A/C) lies in it, and so does every step built from gradients. The solver's
+ * bookkeeping then runs on n·k numbers instead of d·k, with θ-space inner products through images
+ * K·u = X·(Xᵀ·u): ⟨Xᵀa, Xᵀb⟩ = a·(K·b). An iteration costs one scatter Xᵀ·γ (the gradient, needed
+ * anyway for the gtol test) and one gather X·(Xᵀ·γ); a step direction's image is a combination of
+ * stored images, so moving along it needs no pass over X. Otherwise the coordinates are W itself
+ * (identity metric): one scatter for the gradient and one gather X·P per direction.
  */
 export class LogisticObjective implements LineObjective {
   readonly size: number;
   readonly x: Float64Array;
+  /** True when the coordinates are per document (W = Xᵀ·A), false when they are W itself. */
+  readonly metric: boolean;
   slope = 0;
   gradMax = Infinity;
   private readonly n: number;
   private readonly d: number;
   private readonly k: number;
-  private readonly nk: number;
-  private readonly kx: Float64Array; // K·A: the image of the current weight coordinates
+  /** Number of weight coordinates: n·k per document, d·k per feature. */
+  private readonly m: number;
   private readonly z: Float64Array; // X·W + b at x
-  private readonly zp: Float64Array; // X·P + p_b for the current direction
+  private readonly zp: Float64Array; // X·P_W + p_b for the current direction
   private readonly r: Float64Array; // dLoss/dz at the point being evaluated
   private readonly zt: Float64Array; // scratch: one row of z + t·zp
-  private readonly gw: Float64Array; // scratch: the weight gradient Xᵀ·γ, d × k feature-major
+  private readonly gw: Float64Array; // scratch: the weight gradient Xᵀ·γ, d × k (per-document coordinates only)
   private p: Float64Array;
-  private mp: Float64Array;
   private ww = 0; // ‖W‖² at x
   private wp = 0; // W·P_W
   private pp = 0; // ‖P_W‖²
@@ -53,17 +55,16 @@ export class LogisticObjective implements LineObjective {
     this.n = X.nRows;
     this.d = X.nCols;
     this.k = k;
-    this.nk = this.n * k;
-    this.size = this.nk + (fitIntercept ? k : 0);
+    this.metric = this.n < this.d;
+    this.m = (this.metric ? this.n : this.d) * k;
+    this.size = this.m + (fitIntercept ? k : 0);
     this.x = new Float64Array(this.size);
-    this.kx = new Float64Array(this.nk);
-    this.z = new Float64Array(this.nk);
-    this.zp = new Float64Array(this.nk);
-    this.r = new Float64Array(this.nk);
+    this.z = new Float64Array(this.n * k);
+    this.zp = new Float64Array(this.n * k);
+    this.r = new Float64Array(this.n * k);
     this.zt = new Float64Array(k);
-    this.gw = new Float64Array(this.d * k);
+    this.gw = new Float64Array(this.metric ? this.d * k : 0);
     this.p = new Float64Array(this.size);
-    this.mp = this.p;
   }
 
   /** Loss and residuals r = dLoss/dz at z + t·zp (t = 0 with zp unused when `useDir` is false). */
@@ -103,87 +104,123 @@ export class LogisticObjective implements LineObjective {
     return loss;
   }
 
+  /** out += Xᵀ·v (v: n × k, out: d × k). */
+  private scatter(v: Float64Array, out: Float64Array): void {
+    const { n, k } = this;
+    const { indptr, indices, data } = this.X;
+    if (k === 1) {
+      for (let i = 0; i < n; i++) rowAxpy(out, indices, data, indptr[i]!, indptr[i + 1]!, v[i]!);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const ro = i * k;
+      for (let q = indptr[i]!, end = indptr[i + 1]!; q < end; q++) {
+        const val = data[q]!;
+        const o = indices[q]! * k;
+        for (let c = 0; c < k; c++) out[o + c]! += val * v[ro + c]!;
+      }
+    }
+  }
+
+  /** out = X·v (v: d × k, out: n × k). */
+  private gather(v: Float64Array, out: Float64Array): void {
+    const { n, k } = this;
+    const { indptr, indices, data } = this.X;
+    if (k === 1) {
+      for (let i = 0; i < n; i++) out[i] = rowDot(v, indices, data, indptr[i]!, indptr[i + 1]!);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const o = i * k;
+      for (let c = 0; c < k; c++) out[o + c] = 0;
+      for (let q = indptr[i]!, end = indptr[i + 1]!; q < end; q++) {
+        const val = data[q]!;
+        const wo = indices[q]! * k;
+        for (let c = 0; c < k; c++) out[o + c]! += val * v[wo + c]!;
+      }
+    }
+  }
+
   /**
-   * The gradient at the evaluated point: coordinates γ = R + A/C (and Σ R for the intercepts) into g,
-   * the weight gradient Xᵀ·γ into gw (its max |·| is gradMax), and the image X·(Xᵀ·γ) into mg.
+   * The gradient at the evaluated point, coordinates into g and image into mg (the same array
+   * without a metric), its largest |component| in θ-space into gradMax.
    */
   private gradient(g: Float64Array, mg: Float64Array): void {
-    const { n, d, k, nk, r, x, gw, C } = this;
-    const { indptr, indices, data } = this.X;
+    const { n, k, m, r, x, C } = this;
     const invC = 1 / C;
-    for (let i = 0; i < nk; i++) g[i] = r[i]! + x[i]! * invC;
-    gw.fill(0);
-    if (k === 1) {
-      for (let i = 0; i < n; i++) rowAxpy(gw, indices, data, indptr[i]!, indptr[i + 1]!, g[i]!);
-    } else {
-      for (let i = 0; i < n; i++) {
-        const ro = i * k;
-        for (let q = indptr[i]!, end = indptr[i + 1]!; q < end; q++) {
-          const v = data[q]!;
-          const o = indices[q]! * k;
-          for (let c = 0; c < k; c++) gw[o + c]! += v * g[ro + c]!;
-        }
-      }
-    }
     let gmax = 0;
-    for (let j = 0; j < d * k; j++) {
-      const v = Math.abs(gw[j]!);
-      if (v > gmax) gmax = v;
-    }
-    if (k === 1) {
-      for (let i = 0; i < n; i++) mg[i] = rowDot(gw, indices, data, indptr[i]!, indptr[i + 1]!);
+    if (this.metric) {
+      // coordinates γ = R + A/C; θ-space gradient Xᵀ·γ; image X·(Xᵀ·γ)
+      const gw = this.gw;
+      for (let i = 0; i < m; i++) g[i] = r[i]! + x[i]! * invC;
+      gw.fill(0);
+      this.scatter(g, gw);
+      for (let j = 0; j < gw.length; j++) if (Math.abs(gw[j]!) > gmax) gmax = Math.abs(gw[j]!);
+      this.gather(gw, mg);
     } else {
-      for (let i = 0; i < n; i++) {
-        const o = i * k;
-        for (let c = 0; c < k; c++) mg[o + c] = 0;
-        for (let q = indptr[i]!, end = indptr[i + 1]!; q < end; q++) {
-          const v = data[q]!;
-          const wo = indices[q]! * k;
-          for (let c = 0; c < k; c++) mg[o + c]! += v * gw[wo + c]!;
-        }
-      }
+      for (let j = 0; j < m; j++) g[j] = x[j]! * invC;
+      this.scatter(r, g);
+      for (let j = 0; j < m; j++) if (Math.abs(g[j]!) > gmax) gmax = Math.abs(g[j]!);
     }
     if (this.fitIntercept) {
       // the intercepts are their own coordinates (Φ = I there), so their image is themselves
       for (let c = 0; c < k; c++) {
         let s = 0;
         for (let i = 0; i < n; i++) s += r[i * k + c]!;
-        g[nk + c] = s;
-        mg[nk + c] = s;
+        g[m + c] = s;
+        mg[m + c] = s;
         if (Math.abs(s) > gmax) gmax = Math.abs(s);
       }
     }
     this.gradMax = gmax;
   }
 
-  private coordDot(a: Float64Array, b: Float64Array): number {
+  /** ‖W‖² at the current point: A·(K·A) = A·(z − b) per document, W·W per feature. */
+  private weightNorm(): number {
+    const { m, k, x, z } = this;
     let s = 0;
-    for (let i = 0; i < this.nk; i++) s += a[i]! * b[i]!;
+    if (this.metric) {
+      for (let i = 0; i < m; i++) s += x[i]! * (z[i]! - (this.fitIntercept ? x[m + (i % k)]! : 0));
+    } else {
+      for (let j = 0; j < m; j++) s += x[j]! * x[j]!;
+    }
     return s;
   }
 
-  /** z = K·A + b at the current point, ‖W‖², then the loss and gradient there. */
+  /** Value at the current point (z already there), with the gradient into g and mg. */
   private evaluate(g: Float64Array, mg: Float64Array): number {
-    const { nk, k, z, kx, x } = this;
-    for (let i = 0; i < nk; i++) z[i] = kx[i]! + (this.fitIntercept ? x[nk + (i % k)]! : 0);
-    this.ww = this.coordDot(x, kx);
+    this.ww = this.weightNorm();
     const loss = this.lossAt(0, false);
     this.gradient(g, mg);
     return loss + this.ww / (2 * this.C);
   }
 
   start(g: Float64Array, mg: Float64Array): number {
+    const { z, k, m, x } = this;
+    if (this.metric) {
+      this.gather(this.scatterWeights(), z);
+    } else {
+      this.gather(x, z);
+    }
+    if (this.fitIntercept) for (let i = 0; i < z.length; i++) z[i]! += x[m + (i % k)]!;
     return this.evaluate(g, mg);
   }
 
   setDirection(p: Float64Array, mp: Float64Array): void {
-    const { nk, k, zp } = this;
+    const { m, k, zp } = this;
     this.p = p;
-    this.mp = mp;
-    // X·P_W = K·π is the weight part of the image
-    for (let i = 0; i < nk; i++) zp[i] = mp[i]! + (this.fitIntercept ? p[nk + (i % k)]! : 0);
-    this.wp = this.coordDot(this.x, mp);
-    this.pp = this.coordDot(p, mp);
+    // X·P_W is the weight part of the image with a metric, one pass over X without
+    if (this.metric) zp.set(mp.subarray(0, m));
+    else this.gather(p, zp);
+    if (this.fitIntercept) for (let i = 0; i < zp.length; i++) zp[i]! += p[m + (i % k)]!;
+    let wp = 0;
+    let pp = 0;
+    for (let i = 0; i < m; i++) {
+      wp += this.x[i]! * mp[i]!;
+      pp += p[i]! * mp[i]!;
+    }
+    this.wp = wp;
+    this.pp = pp;
   }
 
   along(t: number): number {
@@ -196,30 +233,26 @@ export class LogisticObjective implements LineObjective {
   }
 
   accept(t: number, g: Float64Array, mg: Float64Array): number {
-    const { x, p, kx, mp, nk } = this;
+    const { x, p, z, zp } = this;
     for (let i = 0; i < x.length; i++) x[i]! += t * p[i]!;
-    for (let i = 0; i < nk; i++) kx[i]! += t * mp[i]!;
+    for (let i = 0; i < z.length; i++) z[i]! += t * zp[i]!;
     return this.evaluate(g, mg);
   }
 
-  /** The weights W = Xᵀ·A at the current point, d × k feature-major. */
-  weights(): Float64Array {
-    const { n, d, k, x } = this;
-    const { indptr, indices, data } = this.X;
-    const w = new Float64Array(d * k);
-    for (let i = 0; i < n; i++) {
-      const ro = i * k;
-      for (let q = indptr[i]!, end = indptr[i + 1]!; q < end; q++) {
-        const v = data[q]!;
-        const o = indices[q]! * k;
-        for (let c = 0; c < k; c++) w[o + c]! += v * x[ro + c]!;
-      }
-    }
+  /** Xᵀ·A for per-document coordinates. */
+  private scatterWeights(): Float64Array {
+    const w = new Float64Array(this.d * this.k);
+    this.scatter(this.x, w);
     return w;
+  }
+
+  /** The weights W at the current point, d × k feature-major (a copy). */
+  weights(): Float64Array {
+    return this.metric ? this.scatterWeights() : this.x.slice(0, this.m);
   }
 
   /** The k intercepts at the current point (zeros without an intercept). */
   intercepts(): Float64Array {
-    return this.fitIntercept ? this.x.slice(this.nk, this.nk + this.k) : new Float64Array(this.k);
+    return this.fitIntercept ? this.x.slice(this.m, this.m + this.k) : new Float64Array(this.k);
   }
 }

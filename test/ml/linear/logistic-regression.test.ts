@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LogisticRegression, type LogisticRegressionParams } from '../../../src/ml/linear/logistic-regression.ts';
+import { CsrMatrix } from '../../../src/ml/sparse/csr-matrix.ts';
 import { loadInputs } from '../../helpers/inputs.ts';
 import { agreement, commonChecks, maxAbsDiff, rowNorms, sklearnRun, tinyProblem } from './linear-helpers.ts';
 
@@ -62,6 +63,52 @@ describe('LogisticRegression probabilities', () => {
     assert.equal(m.converged_, false);
     assert.equal(m.nIter_, 2);
   });
+});
+
+describe('LogisticRegression optimum', () => {
+  // The solver works in per-document coordinates when documents are fewer than features, and in
+  // per-feature ones otherwise; both must reach the stationary point of Σ log-loss + ‖W‖²/(2C):
+  // Xᵀ·(P − Y) + W/C = 0 per class, Σ (P − Y) = 0 for the intercepts. scipy's relative-decrease
+  // stop (2.2e-9) ends the run first, with gradients of ~1e-3 where they start at ~1e2.
+  const data = loadInputs('multiclass');
+  const narrow = (X: CsrMatrix, cols: number): CsrMatrix =>
+    CsrMatrix.fromRows(cols, Array.from({ length: X.nRows }, (_, i) => {
+      const row: [number, number][] = [];
+      for (let q = X.indptr[i]!; q < X.indptr[i + 1]!; q++) if (X.indices[q]! < cols) row.push([X.indices[q]!, X.data[q]!]);
+      return row;
+    }));
+  for (const [label, X] of [['fewer documents than features', data.Xtrain], ['more documents than features', narrow(data.Xtrain, 40)]] as const) {
+    for (const multiClass of ['multinomial', 'ovr'] as const) {
+      it(`${label}, ${multiClass}: the gradient vanishes at the fitted weights`, () => {
+        const C = 2;
+        const m = new LogisticRegression({ C, tol: 1e-10, maxIter: 10000, multiClass }).fit(X, data.ytrain);
+        const k = m.classes.length;
+        const d = X.nCols;
+        const dec = m.decisionFunction(X);
+        const worst = { w: 0, b: 0 };
+        for (let c = 0; c < k; c++) {
+          const g = Float64Array.from(m.coef.subarray(c * d, (c + 1) * d), (v) => v / C);
+          let gb = 0;
+          for (let i = 0; i < X.nRows; i++) {
+            // ovr: each class its own sigmoid; multinomial: the softmax of the decision row
+            let pr: number;
+            if (multiClass === 'ovr') pr = 1 / (1 + Math.exp(-dec.get(i, c)));
+            else {
+              let s = 0;
+              for (let q = 0; q < k; q++) s += Math.exp(dec.get(i, q) - dec.get(i, c));
+              pr = 1 / s;
+            }
+            const res = pr - (data.ytrain[i] === m.classes[c] ? 1 : 0);
+            gb += res;
+            for (let q = X.indptr[i]!; q < X.indptr[i + 1]!; q++) g[X.indices[q]!]! += X.data[q]! * res;
+          }
+          worst.w = Math.max(worst.w, ...Array.from(g, Math.abs));
+          worst.b = Math.max(worst.b, Math.abs(gb));
+        }
+        assert.ok(worst.w < 1e-2 && worst.b < 1e-2, `max |gradient| ${worst.w} (weights), ${worst.b} (intercepts)`);
+      });
+    }
+  }
 });
 
 describe('LogisticRegression contract', () => {

@@ -209,56 +209,7 @@ function matchRun(chars: Uint8Array, off: number, text: string, start: number, e
   return end;
 }
 
-/** Sorts `a[0, n)` ascending in place: insertion sort for short rows, quicksort above. */
+/** Sorts `a[0, n)` ascending (the engine's typed-array sort beat a hand-written quicksort here). */
 export function sortInts(a: Int32Array, n: number): void {
-  if (n > 4096) {
-    a.subarray(0, n).sort();
-    return;
-  }
-  quick(a, 0, n - 1, 40);
-}
-
-function quick(a: Int32Array, lo: number, hi: number, depth: number): void {
-  while (hi - lo > 16) {
-    if (depth-- === 0) {
-      a.subarray(lo, hi + 1).sort(); // typed-array sort: n log n whatever the input
-      return;
-    }
-    const mid = (lo + hi) >>> 1;
-    // median of three as the pivot
-    let x = a[lo]!;
-    let y = a[mid]!;
-    let z = a[hi]!;
-    if (x > y) [x, y] = [y, x];
-    if (y > z) [y, z] = [z, y];
-    if (x > y) [x, y] = [y, x];
-    const p = y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < p) i++;
-      while (a[j]! > p) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i++] = a[j]!;
-        a[j--] = t;
-      }
-    }
-    if (j - lo < hi - i) {
-      quick(a, lo, j, depth);
-      lo = i;
-    } else {
-      quick(a, i, hi, depth);
-      hi = j;
-    }
-  }
-  for (let i = lo + 1; i <= hi; i++) {
-    const v = a[i]!;
-    let j = i - 1;
-    while (j >= lo && a[j]! > v) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = v;
-  }
+  if (n > 1) a.subarray(0, n).sort();
 }

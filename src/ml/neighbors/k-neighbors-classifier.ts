@@ -5,7 +5,7 @@ import type { Classifier, ModelState } from '../base/types.ts';
 import { DenseMatrix } from '../dense/dense-matrix.ts';
 import { CuratorError } from '../errors.ts';
 import { CsrMatrix } from '../sparse/csr-matrix.ts';
-import { NeighbourIndex, type NeighbourMetric } from './neighbour-index.ts';
+import { NeighbourIndex, type NeighbourIndexArrays, type NeighbourMetric } from './neighbour-index.ts';
 
 /** Parameters of KNeighborsClassifier (scikit-learn's names in camelCase). */
 export type KNeighborsClassifierParams = {
@@ -33,8 +33,6 @@ export interface Neighbours {
 
 interface KnnState {
   classes: string[];
-  /** The training matrix as given to fit (kept by reference, not copied: do not change it afterwards). */
-  X: CsrMatrix;
   /** Class index of each training row. */
   labels: Int32Array;
   /** The metric the index was built with (like scikit-learn's effective_metric_, fixed at fit). */
@@ -45,10 +43,11 @@ interface KnnState {
  * k-nearest-neighbours classifier over sparse rows, brute force like scikit-learn's
  * KNeighborsClassifier(algorithm='brute') and with its results: the same neighbours, votes,
  * predictions and probabilities (distances are bit-identical; equal distances are ordered by
- * training row, smaller first). Queries go through a pruned inverted index (see NeighbourIndex),
- * so a query costs a fraction of a pass over the training data. nNeighbors and weights are read at
- * predict time; the metric is fixed at fit, as in scikit-learn. The training matrix is kept by
- * reference, not copied: do not change it after fit.
+ * training row, smaller first). Queries go through a pruned index (see NeighbourIndex), so a
+ * query costs a fraction of a pass over the training data. nNeighbors and weights are read at
+ * predict time; the metric is fixed at fit, as in scikit-learn. For euclidean the index shares the
+ * training matrix's values: do not change X after fit. The saved state is the index itself, so a
+ * load makes views and rebuilds nothing.
  *
  * @example
  *   const knn = new KNeighborsClassifier({ nNeighbors: 5, weights: 'distance', metric: 'cosine' }).fit(Xtrain, ytrain);
@@ -73,7 +72,7 @@ export class KNeighborsClassifier extends BaseEstimator<KNeighborsClassifierPara
   fit(X: CsrMatrix, y: readonly string[]): this {
     const { classes, codes } = checkFitInput('KNeighborsClassifier.fit', X, y);
     this.checkK('KNeighborsClassifier.fit', this.params.nNeighbors, X.nRows);
-    this.state_ = { classes, X, labels: codes, index: new NeighbourIndex(X, this.params.metric) };
+    this.state_ = { classes, labels: codes, index: new NeighbourIndex(X, this.params.metric) };
     return this;
   }
 
@@ -121,17 +120,19 @@ export class KNeighborsClassifier extends BaseEstimator<KNeighborsClassifierPara
     const s = this.fitted('toState');
     const state = this.baseState();
     state.meta.classes = [...s.classes];
-    state.meta.nFeatures = s.X.nCols;
-    state.meta.nTrain = s.X.nRows;
+    state.meta.nFeatures = s.index.nFeatures;
+    state.meta.nTrain = s.index.nTrain;
     state.meta.metric = s.index.metric;
-    state.arrays.indptr = s.X.indptr;
-    state.arrays.indices = s.X.indices;
-    state.arrays.data = s.X.data;
+    Object.assign(state.arrays, s.index.arrays);
     state.arrays.labels = s.labels;
     return state;
   }
 
-  /** Rebuilds a fitted KNeighborsClassifier from toState()'s output (the index is rebuilt, O(nnz)). */
+  /**
+   * Rebuilds a fitted KNeighborsClassifier from toState()'s output: the index sections are used as
+   * they are (checked, not copied). A state holding the training matrix instead (indptr, indices,
+   * data; older files) is indexed again.
+   */
   static fromState(state: ModelState): KNeighborsClassifier {
     const kind = 'KNeighborsClassifier';
     if (!state || state.kind !== kind) {
@@ -146,22 +147,18 @@ export class KNeighborsClassifier extends BaseEstimator<KNeighborsClassifierPara
     if (!isCount(nFeatures)) corrupt('meta.nFeatures must be a non-negative integer');
     if (!isCount(nTrain) || nTrain < 1) corrupt('meta.nTrain must be a positive integer');
     if (metric !== 'cosine' && metric !== 'euclidean') corrupt('meta.metric must be "cosine" or "euclidean"');
-    const { indptr, indices, data, labels } = state.arrays ?? {};
+    const arrays = state.arrays ?? {};
     const n = nTrain as number;
     const d = nFeatures as number;
-    if (!(indptr instanceof Int32Array) || indptr.length !== n + 1 || indptr[0] !== 0) corrupt(`the indptr section must hold ${n + 1} int32 values starting at 0`);
-    const ip = indptr as Int32Array;
-    for (let i = 0; i < n; i++) if (ip[i + 1]! < ip[i]!) corrupt('the indptr section must not decrease');
-    const nnz = ip[n]!;
-    if (!(indices instanceof Int32Array) || indices.length !== nnz) corrupt(`the indices section must hold ${nnz} int32 values`);
-    if (!(data instanceof Float64Array) || data.length !== nnz) corrupt(`the data section must hold ${nnz} float64 values`);
-    for (const j of indices as Int32Array) if (j < 0 || j >= d) corrupt(`the indices section holds column ${j}, outside 0..${d - 1}`);
     const k = (classes as string[]).length;
+    const labels = arrays['labels'];
     if (!(labels instanceof Int32Array) || labels.length !== n) corrupt(`the labels section must hold ${n} int32 values`);
     for (const c of labels as Int32Array) if (c < 0 || c >= k) corrupt(`the labels section holds class ${c}, outside 0..${k - 1}`);
-    const X = new CsrMatrix(n, d, ip, indices as Int32Array, data as Float64Array);
+    const index = 'indptr' in arrays
+      ? new NeighbourIndex(legacyMatrix(arrays, n, d, corrupt), metric as NeighbourMetric)
+      : NeighbourIndex.fromArrays(arrays as Partial<Record<keyof NeighbourIndexArrays, unknown>>, metric as NeighbourMetric, n, d, corrupt);
     const m = new KNeighborsClassifier(state.params as Partial<KNeighborsClassifierParams>);
-    m.state_ = { classes: [...(classes as string[])], X, labels: labels as Int32Array, index: new NeighbourIndex(X, metric as NeighbourMetric) };
+    m.state_ = { classes: [...(classes as string[])], labels: labels as Int32Array, index };
     return m;
   }
 
@@ -205,4 +202,17 @@ export class KNeighborsClassifier extends BaseEstimator<KNeighborsClassifierPara
     this.assertFitted(method);
     return this.state_!;
   }
+}
+
+/** The training matrix of a state saved before the index was stored (checked). */
+function legacyMatrix(arrays: ModelState['arrays'], n: number, d: number, corrupt: (what: string) => never): CsrMatrix {
+  const { indptr, indices, data } = arrays;
+  if (!(indptr instanceof Int32Array) || indptr.length !== n + 1 || indptr[0] !== 0) corrupt(`the indptr section must hold ${n + 1} int32 values starting at 0`);
+  const ip = indptr as Int32Array;
+  for (let i = 0; i < n; i++) if (ip[i + 1]! < ip[i]!) corrupt('the indptr section must not decrease');
+  const nnz = ip[n]!;
+  if (!(indices instanceof Int32Array) || indices.length !== nnz) corrupt(`the indices section must hold ${nnz} int32 values`);
+  if (!(data instanceof Float64Array) || data.length !== nnz) corrupt(`the data section must hold ${nnz} float64 values`);
+  for (const j of indices as Int32Array) if (j < 0 || j >= d) corrupt(`the indices section holds column ${j}, outside 0..${d - 1}`);
+  return new CsrMatrix(n, d, ip, indices as Int32Array, data as Float64Array);
 }

@@ -104,10 +104,21 @@ describe('KNeighborsClassifier state', () => {
     assert.deepEqual(m.kneighbors(data.Xtest).distances.data, before);
     assert.deepEqual(KNeighborsClassifier.fromState(m.toState()).kneighbors(data.Xtest).distances.data, before);
   });
+  it('loads a state that holds the training matrix instead of the index (older files)', () => {
+    const m = new KNeighborsClassifier({ nNeighbors: 5, weights: 'distance' }).fit(data.Xtrain, data.ytrain);
+    const s = m.toState();
+    const T = data.Xtrain;
+    const legacy = { ...s, arrays: { indptr: T.indptr, indices: T.indices, data: T.data, labels: s.arrays['labels']! } };
+    assert.deepEqual(KNeighborsClassifier.fromState(legacy).kneighbors(data.Xtest).distances.data, m.kneighbors(data.Xtest).distances.data);
+    rejects(() => KNeighborsClassifier.fromState({ ...legacy, arrays: { ...legacy.arrays, indices: T.indices.map((c, i) => (i === 2 ? T.nCols + 3 : c)) } }), 'MODEL_FILE_CORRUPT', new RegExp(`column ${T.nCols + 3}`));
+  });
   it('rejects a state of another kind or with broken sections', () => {
     const s = new KNeighborsClassifier({ nNeighbors: 1 }).fit(X, y).toState();
     rejects(() => KNeighborsClassifier.fromState({ ...s, kind: 'MultinomialNB' }), 'MODEL_FILE_KIND', /not KNeighborsClassifier/);
-    rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, indices: new Int32Array([0, 1, 7, 1, 1, 2]) } }), 'MODEL_FILE_CORRUPT', /column 7/);
+    rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, lightRow: new Int32Array([7]) } }), 'MODEL_FILE_CORRUPT', /lightRow section holds row 7/);
+    rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, heavyCol: s.arrays['heavyCol']!.map(() => 9) } }), 'MODEL_FILE_CORRUPT', /heavyCol section holds heavy feature 9/);
+    const { groupNorms: _, ...noNorms } = s.arrays;
+    rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: noNorms }), 'MODEL_FILE_CORRUPT', /groupNorms/);
     rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, labels: new Int32Array(2) } }), 'MODEL_FILE_CORRUPT', /labels/);
     rejects(() => KNeighborsClassifier.fromState({ ...s, meta: { ...s.meta, metric: 'l1' } }), 'MODEL_FILE_CORRUPT', /metric/);
   });

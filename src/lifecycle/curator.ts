@@ -1,0 +1,430 @@
+import { randomUUID } from 'node:crypto';
+import { CuratorError } from '../ml/errors.ts';
+import { Registry } from '../registry/index.ts';
+import { lifecycleRepo } from '../store/lifecycle-repo.ts';
+import {
+  GLOBAL, openStore, sha256Hex,
+  type Annotation, type CorpusDocument, type Feedback, type Group, type Scope, type Store, type Task, type User,
+} from '../store/index.ts';
+import type { BuildOutcome, BuildProgress } from './build.ts';
+import { InProcessBuildRunner, type BuildRunner } from './build-runner.ts';
+import { ModelCache } from './model-cache.ts';
+import { PredictionLog, type PredictionLogOptions, type PredictionLogStats } from './prediction-log.ts';
+import { scopeKey } from './scope-key.ts';
+import { EnsembleSelection, FallbackSelection, voteWeight, type Available, type SelectionPolicy } from './selection.ts';
+import type { ServedModel } from './served-model.ts';
+import { checkLabels, configJson, resolveTaskConfig, taskConfigOf, type TaskConfig, type TaskDefinition } from './task-config.ts';
+
+/** Options of {@link createCurator}. */
+export interface CuratorConfig {
+  /** An open store, or a URL for `openStore` (`sqlite:./data/curator.db`, `sqlite::memory:`, `postgres://…`). */
+  readonly store: Store | string;
+  readonly predictionLog?: PredictionLogOptions;
+  /** How builds run (default: in process, on this store). */
+  readonly buildRunner?: BuildRunner;
+}
+
+/** A document to add: its text and optional bookkeeping. */
+export interface DocumentInput {
+  readonly content: string;
+  readonly externalId?: string;
+  readonly authorId?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly createdAt?: Date;
+}
+
+/** One user's label for one document. */
+export interface AnnotationInput {
+  readonly documentId: number;
+  readonly userId: string;
+  readonly label: string;
+  readonly at?: Date;
+}
+
+/** The true label of a logged prediction. */
+export interface FeedbackInput {
+  /** The `predictionId` that `predict` answered with. */
+  readonly predictionId: string;
+  readonly label: string;
+  readonly userId?: string | null;
+  readonly at?: Date;
+}
+
+/** Options of `build`. */
+export interface BuildCall {
+  /** Global when omitted. */
+  readonly scope?: Scope;
+  readonly actor?: string;
+  readonly reason?: string;
+  readonly onProgress?: (p: BuildProgress) => void;
+}
+
+/** Options of `predict`. */
+export interface PredictCall {
+  /** Who asks: selects their user and group models; global only when omitted. */
+  readonly userId?: string;
+}
+
+/** What `predict` answers. */
+export interface PredictionAnswer {
+  /** Name this in `feedback`. */
+  readonly predictionId: string;
+  readonly label: string;
+  /** Per label of the task (predictProba, or a softmax of decision values for classifiers without it). */
+  readonly probabilities: Readonly<Record<string, number>>;
+  /** The model whose answer decided (for an ensemble, the heaviest member agreeing with the vote). */
+  readonly modelId: number;
+  /** Every model that took part (one, or the ensemble's members). */
+  readonly modelIds: readonly number[];
+  /** The scope of the deciding model. */
+  readonly scope: Scope;
+  readonly policy: 'fallback' | 'ensemble';
+  readonly latencyMs: number;
+}
+
+interface TaskEntry {
+  readonly task: Task;
+  readonly config: TaskConfig;
+  readonly labels: ReadonlySet<string>;
+  readonly policy: SelectionPolicy;
+}
+
+/**
+ * Creates a curator over a store: the whole model life cycle behind one object.
+ *
+ * @example
+ * const curator = await createCurator({ store: 'sqlite:./data/curator.db' });
+ * await curator.createTask({ id: 'spam', labels: ['ham', 'spam'] });
+ * const [doc] = await curator.addDocuments('spam', [{ content: 'WIN MONEY NOW' }]);
+ * await curator.annotate('spam', { documentId: doc.id, userId: 'ana', label: 'spam' });
+ * await curator.build('spam');
+ * const answer = await curator.predict('spam', 'cheap pills', { userId: 'ana' });
+ * await curator.feedback('spam', { predictionId: answer.predictionId, label: 'spam', userId: 'ana' });
+ * await curator.close();
+ */
+export async function createCurator(config: CuratorConfig): Promise<Curator> {
+  if (config === null || typeof config !== 'object') throw new CuratorError('INVALID_ARGUMENT', 'createCurator: config must be an object', { field: 'config' });
+  const owned = typeof config.store === 'string';
+  const store = typeof config.store === 'string' ? await openStore(config.store) : config.store;
+  if (store === null || typeof store !== 'object' || typeof store.transaction !== 'function') {
+    throw new CuratorError('INVALID_ARGUMENT', 'createCurator: store must be a Store or a database URL', { field: 'store' });
+  }
+  return new Curator(store, owned, config);
+}
+
+/**
+ * Curator embedded in an application: tasks, the labelled corpus, builds, selection at predict
+ * time and the prediction log, everything persisted through the registry and the store.
+ * Create it with {@link createCurator}.
+ */
+export class Curator {
+  readonly registry: Registry;
+  private readonly cache: ModelCache;
+  private readonly log: PredictionLog;
+  private readonly runner: BuildRunner;
+  private readonly tasks = new Map<string, TaskEntry>();
+  private readonly groupsOf = new Map<string, readonly string[]>();
+  private readonly builds = new Map<string, Promise<BuildOutcome>>();
+  private closed = false;
+
+  constructor(
+    readonly store: Store,
+    private readonly ownsStore: boolean,
+    config: CuratorConfig,
+  ) {
+    this.registry = new Registry(store);
+    this.cache = new ModelCache(this.registry);
+    this.log = new PredictionLog(store, config.predictionLog);
+    this.runner = config.buildRunner ?? new InProcessBuildRunner(store);
+  }
+
+  // ── tasks ──────────────────────────────────────────────────────────────────────────────
+
+  /** Defines a task; every setting is checked and defaults filled in before anything is stored. */
+  async createTask(def: TaskDefinition): Promise<Task> {
+    const fn = 'createTask';
+    if (def === null || typeof def !== 'object') throw new CuratorError('INVALID_ARGUMENT', `${fn}: definition must be an object`, { field: 'definition' });
+    if (typeof def.id !== 'string' || !/^[\w.-]{1,100}$/.test(def.id)) {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: id must be 1-100 letters, digits, '_', '.', '-'; got ${JSON.stringify(def.id)}`, { field: 'id' });
+    }
+    const labels = checkLabels(fn, def.labels);
+    if (def.inputKind !== undefined && def.inputKind !== 'text') {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: inputKind must be 'text' (tabular tasks are not supported yet); got ${JSON.stringify(def.inputKind)}`, { field: 'inputKind' });
+    }
+    const config = resolveTaskConfig(def, fn);
+    const task = await this.store.corpus.createTask({ id: def.id, labels, description: def.description ?? '', inputKind: 'text', config: configJson(config) });
+    return task;
+  }
+
+  /** A task with its resolved settings; NOT_FOUND for an unknown task. */
+  async task(taskId: string): Promise<{ task: Task; config: TaskConfig }> {
+    const e = await this.entry('task', taskId);
+    return { task: e.task, config: e.config };
+  }
+
+  private async entry(fn: string, taskId: unknown): Promise<TaskEntry> {
+    if (typeof taskId !== 'string' || taskId === '') throw new CuratorError('INVALID_ARGUMENT', `${fn}: taskId must be a non-empty string; got ${JSON.stringify(taskId)}`, { field: 'taskId' });
+    const hit = this.tasks.get(taskId);
+    if (hit !== undefined) return hit;
+    const task = await this.store.corpus.getTask(taskId);
+    if (task === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no task '${taskId}'`, { field: 'taskId' });
+    const config = taskConfigOf(task);
+    const policy = config.selection.policy === 'ensemble' ? new EnsembleSelection() : new FallbackSelection(config.selection.floor);
+    const entry = { task, config, labels: new Set(task.labels), policy };
+    this.tasks.set(taskId, entry);
+    return entry;
+  }
+
+  // ── people ─────────────────────────────────────────────────────────────────────────────
+
+  async addUser(id: string, displayName = ''): Promise<User> {
+    if (typeof id !== 'string' || id.trim() === '') throw new CuratorError('INVALID_ARGUMENT', `addUser: id must be a non-empty string; got ${JSON.stringify(id)}`, { field: 'id' });
+    return this.store.corpus.createUser(id, displayName);
+  }
+
+  /** A group; an expert group's labels win label resolution. */
+  async addGroup(id: string, options: { expert?: boolean; description?: string } = {}): Promise<Group> {
+    if (typeof id !== 'string' || id.trim() === '') throw new CuratorError('INVALID_ARGUMENT', `addGroup: id must be a non-empty string; got ${JSON.stringify(id)}`, { field: 'id' });
+    return this.store.corpus.createGroup(id, options);
+  }
+
+  async addMember(userId: string, groupId: string): Promise<void> {
+    await this.store.corpus.addMember(userId, groupId);
+    this.groupsOf.delete(userId);
+  }
+
+  // ── data in ────────────────────────────────────────────────────────────────────────────
+
+  /** Adds documents (all or none), in input order with their ids. */
+  async addDocuments(taskId: string, docs: readonly DocumentInput[]): Promise<CorpusDocument[]> {
+    const fn = 'addDocuments';
+    const e = await this.entry(fn, taskId);
+    if (!Array.isArray(docs)) throw new CuratorError('INVALID_ARGUMENT', `${fn}: docs must be an array`, { field: 'docs' });
+    docs.forEach((d, i) => {
+      if (d === null || typeof d !== 'object' || typeof d.content !== 'string' || d.content === '') {
+        throw new CuratorError('INVALID_ARGUMENT', `${fn}: docs[${i}].content must be a non-empty string`, { field: `docs[${i}].content` });
+      }
+    });
+    return this.store.transaction((tx) => tx.corpus.addDocuments(e.task.id, docs));
+  }
+
+  /** Sets one user's label for one document (a second call by the same user replaces it). */
+  async annotate(taskId: string, a: AnnotationInput): Promise<Annotation> {
+    return (await this.annotateMany(taskId, [a]))[0]!;
+  }
+
+  /** Several annotations, all checked first, stored in one transaction (all or none). */
+  async annotateMany(taskId: string, annotations: readonly AnnotationInput[]): Promise<Annotation[]> {
+    const fn = 'annotate';
+    const e = await this.entry(fn, taskId);
+    if (!Array.isArray(annotations)) throw new CuratorError('INVALID_ARGUMENT', `${fn}: annotations must be an array`, { field: 'annotations' });
+    const users = new Set<string>();
+    annotations.forEach((a, i) => {
+      const at = annotations.length === 1 ? '' : `[${i}]`;
+      if (a === null || typeof a !== 'object') throw new CuratorError('INVALID_ARGUMENT', `${fn}: annotation${at} must be an object`, { field: 'annotation' });
+      if (!Number.isSafeInteger(a.documentId) || a.documentId < 1) {
+        throw new CuratorError('INVALID_ARGUMENT', `${fn}: documentId${at} must be a positive integer; got ${JSON.stringify(a.documentId)}`, { field: 'documentId' });
+      }
+      if (typeof a.userId !== 'string' || a.userId === '') throw new CuratorError('INVALID_ARGUMENT', `${fn}: userId${at} must be a non-empty string`, { field: 'userId' });
+      if (!e.labels.has(a.label)) {
+        throw new CuratorError('UNKNOWN_LABEL', `${fn}: label${at} ${JSON.stringify(a.label)} is not a label of task '${e.task.id}' (${e.task.labels.join(', ')})`, { field: 'label' });
+      }
+      users.add(a.userId);
+    });
+    return this.store.transaction(async (tx) => {
+      for (const u of users) {
+        if ((await tx.corpus.getUser(u)) === undefined) throw new CuratorError('INVALID_REFERENCE', `${fn}: no user '${u}'`, { field: 'userId' });
+      }
+      const repo = lifecycleRepo(tx);
+      const out: Annotation[] = [];
+      for (const a of annotations) {
+        const owner = await repo.documentTask(a.documentId);
+        if (owner === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no document ${a.documentId}`, { field: 'documentId' });
+        if (owner !== e.task.id) {
+          throw new CuratorError('INVALID_REFERENCE', `${fn}: document ${a.documentId} belongs to task '${owner}', not '${e.task.id}'`, { field: 'documentId' });
+        }
+        out.push(await tx.corpus.annotate({ documentId: a.documentId, userId: a.userId, label: a.label, ...(a.at ? { at: a.at } : {}) }));
+      }
+      return out;
+    });
+  }
+
+  /** Records the true label of a logged prediction. */
+  async feedback(taskId: string, f: FeedbackInput): Promise<Feedback> {
+    const fn = 'feedback';
+    const e = await this.entry(fn, taskId);
+    if (f === null || typeof f !== 'object' || typeof f.predictionId !== 'string' || f.predictionId === '') {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: predictionId must be the non-empty string predict answered with`, { field: 'predictionId' });
+    }
+    if (!e.labels.has(f.label)) {
+      throw new CuratorError('UNKNOWN_LABEL', `${fn}: label ${JSON.stringify(f.label)} is not a label of task '${e.task.id}' (${e.task.labels.join(', ')})`, { field: 'label' });
+    }
+    const userId = f.userId ?? null;
+    if (userId !== null && (await this.store.corpus.getUser(userId)) === undefined) {
+      throw new CuratorError('INVALID_REFERENCE', `${fn}: no user '${userId}'`, { field: 'userId' });
+    }
+    if (this.log.isPending(f.predictionId)) await this.log.flush();
+    const prediction = await lifecycleRepo(this.store).predictionByRef(f.predictionId);
+    if (prediction === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no prediction ${JSON.stringify(f.predictionId)}`, { field: 'predictionId' });
+    if (prediction.taskId !== e.task.id) {
+      throw new CuratorError('INVALID_REFERENCE', `${fn}: prediction ${f.predictionId} belongs to task '${prediction.taskId}', not '${e.task.id}'`, { field: 'predictionId' });
+    }
+    return this.store.activity.addFeedback({ predictionId: prediction.id, label: f.label, userId, createdAt: f.at ?? new Date() });
+  }
+
+  // ── builds ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Builds a model for a task and scope through the build runner and applies the promotion
+   * policy. At most one build per task and scope runs at a time: a call while one runs gets
+   * that build's outcome. A promotion takes effect for the next prediction.
+   */
+  async build(taskId: string, call: BuildCall = {}): Promise<BuildOutcome> {
+    const fn = 'build';
+    const e = await this.entry(fn, taskId);
+    const scope = call.scope ?? GLOBAL;
+    await this.checkScope(fn, scope);
+    const key = `${e.task.id}\u0000${scopeKey(scope)}`;
+    const running = this.builds.get(key);
+    if (running !== undefined) return running;
+    const request = { taskId: e.task.id, scope, actor: call.actor ?? 'curator', reason: call.reason ?? 'build requested' };
+    const p = this.runner.run(request, call.onProgress).then((outcome) => {
+      if (outcome.status === 'built' && outcome.promoted) this.cache.invalidate(e.task.id, scope);
+      return outcome;
+    });
+    this.builds.set(key, p);
+    const done = (): void => void this.builds.delete(key);
+    p.then(done, done);
+    return p;
+  }
+
+  private async checkScope(fn: string, scope: Scope): Promise<void> {
+    if (scope === null || typeof scope !== 'object') throw new CuratorError('INVALID_ARGUMENT', `${fn}: scope must be a scope object`, { field: 'scope' });
+    if (scope.kind === 'global') return;
+    if (scope.kind === 'user') {
+      if ((await this.store.corpus.getUser(scope.userId)) === undefined) throw new CuratorError('INVALID_REFERENCE', `${fn}: no user '${scope.userId}'`, { field: 'scope.userId' });
+      return;
+    }
+    if (scope.kind === 'group') {
+      if ((await this.store.corpus.getGroup(scope.groupId)) === undefined) throw new CuratorError('INVALID_REFERENCE', `${fn}: no group '${scope.groupId}'`, { field: 'scope.groupId' });
+      return;
+    }
+    throw new CuratorError('INVALID_ARGUMENT', `${fn}: scope.kind must be 'global', 'group' or 'user'; got ${JSON.stringify((scope as { kind: unknown }).kind)}`, { field: 'scope.kind' });
+  }
+
+  /**
+   * User and group scopes whose annotators have labelled at least the task's minimum (a group
+   * counts its members' labels, an upper bound: the build checks the resolved count).
+   */
+  async eligibleScopes(taskId: string): Promise<Scope[]> {
+    const e = await this.entry('eligibleScopes', taskId);
+    const counts = await lifecycleRepo(this.store).labelCountsByUser(e.task.id);
+    const out: Scope[] = [];
+    const groups = new Map<string, number>();
+    for (const [userId, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (n >= e.config.minLabels.user) out.push({ kind: 'user', userId });
+      for (const g of await this.store.corpus.groupsOf(userId)) groups.set(g.id, (groups.get(g.id) ?? 0) + n);
+    }
+    for (const [groupId, n] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) if (n >= e.config.minLabels.group) out.push({ kind: 'group', groupId });
+    return out;
+  }
+
+  // ── predictions ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Predicts the label of a text with the model(s) the task's selection policy picks for the
+   * user, and logs the prediction (batched, off the request path).
+   */
+  async predict(taskId: string, text: string, call: PredictCall = {}): Promise<PredictionAnswer> {
+    const t0 = performance.now();
+    const fn = 'predict';
+    const e = this.tasks.get(taskId) ?? (await this.entry(fn, taskId));
+    if (typeof text !== 'string') throw new CuratorError('INVALID_ARGUMENT', `${fn}: text must be a string; got ${typeof text}`, { field: 'text' });
+    const userId = call.userId ?? null;
+    const available = await this.available(fn, e, userId);
+    const selection = e.policy.select(available);
+    if (selection === null) throw new CuratorError('INVALID_STATE', `${fn}: task '${e.task.id}' has no active model yet; build one first`, { field: 'taskId' });
+    let label: string;
+    let probabilities: Record<string, number>;
+    let decider = selection.decider;
+    if (selection.members.length === 1) {
+      const v = decider.vote(text);
+      label = v.label;
+      probabilities = byLabel(e.task.labels, decider.classes, v.probabilities, 1);
+    } else {
+      probabilities = Object.fromEntries(e.task.labels.map((l) => [l, 0]));
+      const votes = selection.members.map((m) => ({ m, v: m.vote(text), w: voteWeight(m) }));
+      const total = votes.reduce((s, x) => s + x.w, 0);
+      for (const { m, v, w } of votes) {
+        const p = byLabel(e.task.labels, m.classes, v.probabilities, w / total);
+        for (const l of e.task.labels) probabilities[l]! += p[l]!;
+      }
+      label = e.task.labels.reduce((best, l) => (probabilities[l]! > probabilities[best]! ? l : best));
+      const agreeing = votes.filter((x) => x.v.label === label).sort((a, b) => b.w - a.w);
+      if (agreeing.length > 0) decider = agreeing[0]!.m;
+    }
+    const predictionId = randomUUID();
+    const latencyMs = performance.now() - t0;
+    const modelIds = selection.members.map((m) => m.model.id);
+    this.log.append({
+      ref: predictionId, taskId: e.task.id, modelId: decider.model.id, modelIds, userId, inputRef: sha256Hex(text),
+      output: label, probabilities, latencyMs, createdAt: new Date(),
+    });
+    return { predictionId, label, probabilities, modelId: decider.model.id, modelIds, scope: decider.model.scope, policy: e.policy.name, latencyMs };
+  }
+
+  private async available(fn: string, e: TaskEntry, userId: string | null): Promise<Available> {
+    const global = await this.cache.active(e.task.id, GLOBAL);
+    if (userId === null) return { user: null, groups: [], global };
+    let groupIds = this.groupsOf.get(userId);
+    if (groupIds === undefined) {
+      if (typeof userId !== 'string' || (await this.store.corpus.getUser(userId)) === undefined) {
+        throw new CuratorError('INVALID_REFERENCE', `${fn}: no user ${JSON.stringify(userId)}`, { field: 'userId' });
+      }
+      groupIds = (await this.store.corpus.groupsOf(userId)).map((g) => g.id);
+      this.groupsOf.set(userId, groupIds);
+    }
+    const user = await this.cache.active(e.task.id, { kind: 'user', userId });
+    const groups: ServedModel[] = [];
+    for (const groupId of groupIds) {
+      const m = await this.cache.active(e.task.id, { kind: 'group', groupId });
+      if (m !== null) groups.push(m);
+    }
+    return { user, groups, global };
+  }
+
+  /**
+   * Marks the active models of a task (or one scope) to be re-read: for promotions made
+   * elsewhere (another process, the registry directly). Builds through this curator do it themselves.
+   */
+  invalidate(taskId: string, scope?: Scope): void {
+    this.cache.invalidate(taskId, scope);
+  }
+
+  /** Writes buffered predictions now. */
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+
+  get predictionLogStats(): PredictionLogStats {
+    return this.log.stats;
+  }
+
+  /** Waits for running builds, flushes the prediction log and (if it opened it) closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.runner.close();
+    await this.log.close();
+    if (this.ownsStore) await this.store.close();
+  }
+}
+
+/** A member's probabilities as a record over the task's labels, scaled by `weight`. */
+function byLabel(labels: readonly string[], classes: readonly string[], p: Float64Array, weight: number): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
+  classes.forEach((c, j) => {
+    if (c in out) out[c] = p[j]! * weight;
+  });
+  return out;
+}

@@ -251,7 +251,9 @@ export class SGDClassifier extends BaseEstimator<SGDClassifierParams> implements
   static fromState(state: ModelState): SGDClassifier {
     const weights = readLinearState(state, 'SGDClassifier');
     const m = new SGDClassifier(state.params as Partial<SGDClassifierParams>);
-    m.weights_ = weights;
+    // partialFit updates coef/intercept in place; loaded sections may be views into the file's
+    // bytes, so own copies keep a refit from writing through into them
+    m.weights_ = { ...weights, coef: weights.coef.slice(), intercept: weights.intercept.slice() };
     m.t_ = typeof state.meta.t === 'number' ? state.meta.t : 1;
     m.nIter_ = typeof state.meta.nIter === 'number' ? state.meta.nIter : 0;
     return m;

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder, CompiledQuery, Dialect, Kysely } from 'kysely';
 
 /** How a database rejected a statement, so the store can answer with a coded error. */
 export type ConstraintKind = 'unique' | 'foreign_key' | 'check' | 'not_null';
@@ -40,4 +40,15 @@ export interface StoreDialect {
   reclaimSpace(db: Kysely<never>): Promise<void>;
   /** Runs before migrations (e.g. create the PostgreSQL schema). */
   prepare?(db: Kysely<never>): Promise<void>;
+  /**
+   * Stores a column of large, already-compressed-or-incompressible blobs without trying to
+   * compress them (PostgreSQL: TOAST storage EXTERNAL). Absent where there is nothing to tune.
+   */
+  tuneBlobColumn?(db: Kysely<never>, table: string, column: string): Promise<void>;
+  /**
+   * Runs a one-column select of bytes, outside any transaction, by a faster path than the
+   * query builder's where the backend has one (PostgreSQL: binary COPY instead of hex text).
+   * Resolves to the values in row order, or undefined to say "use the ordinary query".
+   */
+  readBytes?(query: CompiledQuery): Promise<Uint8Array[] | undefined>;
 }

@@ -132,7 +132,13 @@ export class ModelRepo {
 
   /** The stored bytes, or undefined when the model has none (never had, or retention deleted it). */
   async getBlob(modelId: number): Promise<Uint8Array | undefined> {
-    const r = await this.db.selectFrom('model_blobs').select('data').where('model_id', '=', modelId).executeTakeFirst();
+    const q = this.db.selectFrom('model_blobs').select('data').where('model_id', '=', modelId);
+    // Outside a transaction the backend may have a faster path for big values (PostgreSQL: binary COPY).
+    if (!this.db.isTransaction && this.dialect.readBytes !== undefined) {
+      const values = await this.dialect.readBytes(q.compile());
+      if (values !== undefined) return values[0];
+    }
+    const r = await q.executeTakeFirst();
     return r === undefined ? undefined : toBytes(r.data);
   }
 

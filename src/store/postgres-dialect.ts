@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { PostgresDialect, sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import type { ConstraintKind, StoreDialect } from './capabilities.ts';
+import { copyOutBytes } from './pg-copy-bytes.ts';
 
 const PG_CONSTRAINTS: Record<string, ConstraintKind> = {
   '23505': 'unique',
@@ -71,5 +72,10 @@ export function createPostgresDialect(connectionString: string, options: Postgre
     async prepare(db: Kysely<never>): Promise<void> {
       if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     },
+    // Model files are dense binary: pglz rarely wins and costs on every write and read.
+    async tuneBlobColumn(db: Kysely<never>, table: string, column: string): Promise<void> {
+      await sql`alter table ${sql.table(table)} alter column ${sql.id(column)} set storage external`.execute(db);
+    },
+    readBytes: (query) => copyOutBytes(pool, query),
   };
 }

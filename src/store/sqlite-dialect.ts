@@ -22,7 +22,10 @@ const SQLITE_CONSTRAINTS: Record<string, ConstraintKind> = {
 export function createSqliteDialect(path: string): StoreDialect {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new BetterSqlite3(path);
-  // auto_vacuum only takes effect on a new file; it must come before the first table.
+  // page_size and auto_vacuum only take effect on a new file; they must come before the first table.
+  // 16 KiB pages: a model blob spans a quarter of the overflow pages it would at 4 KiB, which
+  // makes reading a 7 MB model ~4x faster (bench/store-bench.ts); rows are small either way.
+  database.pragma('page_size = 16384');
   database.pragma('auto_vacuum = INCREMENTAL');
   if (path !== ':memory:') database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { StoreDialect } from '../capabilities.ts';
 import { initialMigration } from './0001-initial.ts';
+import { blobStorageMigration } from './0002-blob-storage.ts';
 import { predictionRefMigration } from './0003-prediction-ref.ts';
 
 /**
@@ -10,6 +11,7 @@ import { predictionRefMigration } from './0003-prediction-ref.ts';
 export function allMigrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-blob-storage': blobStorageMigration(dialect),
     '0003-prediction-ref': predictionRefMigration(),
   };
 }

@@ -1,4 +1,3 @@
-import type { Scope } from '../store/index.ts';
 import type { ServedModel } from './served-model.ts';
 
 /** The active models that may answer for one user: theirs, their groups', the global one. */
@@ -64,7 +63,3 @@ export function voteWeight(m: ServedModel): number {
   return Number.isFinite(m.score) && m.score > 0 ? m.score : 1e-6;
 }
 
-/** A readable scope name. */
-export function scopeLabel(scope: Scope): string {
-  return scope.kind === 'global' ? 'global' : scope.kind === 'group' ? `group '${scope.groupId}'` : `user '${scope.userId}'`;
-}

@@ -30,6 +30,20 @@ export interface NeighbourIndexArrays {
   groupNorms: Float32Array;
 }
 
+/** Position of feature f in the ascending list, or -1. */
+function findHeavy(heavyFeature: Int32Array, f: number): number {
+  let lo = 0;
+  let hi = heavyFeature.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = heavyFeature[mid]!;
+    if (x === f) return mid;
+    if (x < f) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** Small non-negative ids: 16-bit when they fit. */
 export type IdArray = Int32Array | Uint16Array;
 
@@ -105,8 +119,6 @@ export class NeighbourIndex {
   readonly nGroups: number;
   /** The index's data (share, do not modify). */
   readonly arrays: NeighbourIndexArrays;
-  /** Local heavy id of each feature, or -1 for a light feature. */
-  private readonly heavyOf: Int32Array;
   private readonly norms: Float64Array;
   /** Scratch, reused across queries so a query allocates nothing (the larger parts made at first use). */
   private readonly acc: Float64Array;
@@ -119,6 +131,8 @@ export class NeighbourIndex {
   private readonly batch: number;
   private heavyDense: Float64Array | undefined;
   private readonly exact: Float64Array;
+  /** Local heavy id of each entry of the current query row, or -1 (no d-sized lookup table to allocate at load). */
+  private qHeavy = new Int32Array(64);
   private probeRow = new Int32Array(0);
   private probeVal = new Float64Array(0);
 
@@ -131,18 +145,19 @@ export class NeighbourIndex {
     const a = 'heavyPtr' in source ? source : build(source, metric);
     this.arrays = a;
     const n = (this.nTrain = a.heavyPtr.length - 1);
-    const d = (this.nFeatures = a.lightPtr.length - 1);
+    this.nFeatures = a.lightPtr.length - 1;
     const H = a.heavyFeature.length;
     const G = (this.nGroups = n === 0 ? 0 : a.groupNorms.length / n);
-    this.heavyOf = new Int32Array(d).fill(-1);
-    for (let h = 0; h < H; h++) this.heavyOf[a.heavyFeature[h]!] = h;
     this.norms = new Float64Array(n);
     for (let j = 0; j < n; j++) this.norms[j] = Math.sqrt(a.sqNorms[j]!);
-    this.acc = new Float64Array(n);
+    // Scratch indexed by stored ids covers every value of a 16-bit id, so the ids need no O(nnz)
+    // range check at load: a wrong id in a tampered state gives wrong but finite answers, like a
+    // wrong weight (a damaged file fails its checksum; 32-bit ids are checked in fromArrays).
+    this.acc = new Float64Array(a.lightRow instanceof Uint16Array ? 65536 : n);
     this.bound = new Float64Array(n);
-    this.qH = new Float64Array(H);
+    this.qH = new Float64Array(a.heavyCol instanceof Uint16Array ? 65536 : H);
     this.qGroup = new Float64Array(G);
-    this.slot = new Int32Array(n).fill(-1);
+    this.slot = new Int32Array(this.acc.length).fill(-1);
     this.cand = new Int32Array(n);
     this.batch = Math.max(8, Math.min(256, Math.floor(2 ** 20 / Math.max(1, H))));
     this.exact = new Float64Array(this.batch);
@@ -188,7 +203,7 @@ export class NeighbourIndex {
     const lightPtr = pointers('lightPtr', d + 1);
     const lightRow = ids('lightRow', lightPtr[d]!);
     f64('lightVal', lightPtr[d]!);
-    inRange('lightRow', lightRow, n, 'row');
+    if (lightRow instanceof Int32Array) inRange('lightRow', lightRow, n, 'row');
     const heavyFeature = i32('heavyFeature');
     const H = heavyFeature.length;
     for (let h = 0; h < H; h++) {
@@ -203,7 +218,7 @@ export class NeighbourIndex {
     const heavyPtr = pointers('heavyPtr', n + 1);
     const heavyCol = ids('heavyCol', heavyPtr[n]!);
     f64('heavyVal', heavyPtr[n]!);
-    inRange('heavyCol', heavyCol, H, 'heavy feature');
+    if (heavyCol instanceof Int32Array) inRange('heavyCol', heavyCol, H, 'heavy feature');
     f64('sqNorms', n);
     return new NeighbourIndex(arrays as NeighbourIndexArrays, metric);
   }
@@ -223,21 +238,27 @@ export class NeighbourIndex {
     const acc = this.acc;
     const qH = this.qH;
     const qGroup = this.qGroup;
-    const heavyOf = this.heavyOf;
+    if (this.qHeavy.length < qEnd - start) this.qHeavy = new Int32Array(2 * (qEnd - start));
+    const qHeavy = this.qHeavy;
+    const heavyFeature = this.arrays.heavyFeature;
     const { lightPtr, lightRow, lightVal, heavyGroup, heavyPtr, heavyCol, heavyVal, sqNorms: sq, groupNorms: gn } = this.arrays;
-    acc.fill(0);
+    acc.fill(0, 0, this.nTrain);
     qGroup.fill(0);
     let qSq = 0;
     for (let p = start; p < qEnd; p++) {
       const v = cosine ? data[p]! / qNorm : data[p]!;
       const f = indices[p]!;
       qSq += v * v;
-      const h = heavyOf[f]!;
+      const from = lightPtr[f]!;
+      const to = lightPtr[f + 1]!;
+      // a feature without light entries is heavy, or absent from training
+      const h = from === to ? findHeavy(heavyFeature, f) : -1;
+      qHeavy[p - start] = h;
       if (h >= 0) {
         qH[h] = v;
         qGroup[heavyGroup[h]!]! += v * v;
       } else {
-        for (let q = lightPtr[f]!, end = lightPtr[f + 1]!; q < end; q++) acc[lightRow[q]!]! += v * lightVal[q]!;
+        for (let q = from; q < to; q++) acc[lightRow[q]!]! += v * lightVal[q]!;
       }
     }
     for (let g = 0; g < G; g++) qGroup[g] = Math.sqrt(qGroup[g]!);
@@ -251,7 +272,7 @@ export class NeighbourIndex {
     const norms = this.norms;
     const qLen = Math.sqrt(qSq);
     // group by group over contiguous norms: a tight loop, and groups the query lacks cost nothing
-    bound.set(acc);
+    for (let j = 0; j < n; j++) bound[j] = acc[j]!;
     for (let g = 0; g < G; g++) {
       const qg = qGroup[g]!;
       if (qg === 0) continue;
@@ -305,7 +326,7 @@ export class NeighbourIndex {
       filled = this.evaluate(Q, r, qNorm, qq, cand, from, Math.min(nCand, from + this.batch), k, outRow, outDist, offset, filled);
     }
     for (let p = start; p < qEnd; p++) {
-      const h = heavyOf[indices[p]!]!;
+      const h = qHeavy[p - start]!;
       if (h >= 0) qH[h] = 0;
     }
     if (!cosine) for (let p = offset; p <= last; p++) outDist[p] = Math.sqrt(outDist[p]!);
@@ -324,7 +345,7 @@ export class NeighbourIndex {
     const dense = (this.heavyDense ??= new Float64Array(this.arrays.heavyFeature.length * this.batch));
     const slot = this.slot;
     const exact = this.exact;
-    const heavyOf = this.heavyOf;
+    const qHeavy = this.qHeavy;
     // stride nb, not the batch size: the dense block stays as small as the batch
     const nb = to - from;
     for (let c = 0; c < nb; c++) {
@@ -333,10 +354,10 @@ export class NeighbourIndex {
       exact[c] = 0;
       for (let p = heavyPtr[j]!, end = heavyPtr[j + 1]!; p < end; p++) dense[heavyCol[p]! * nb + c] = heavyVal[p]!;
     }
-    for (let p = indptr[r]!, qEnd = indptr[r + 1]!; p < qEnd; p++) {
+    for (let p = indptr[r]!, start = p, qEnd = indptr[r + 1]!; p < qEnd; p++) {
       const v = cosine ? data[p]! / qNorm : data[p]!;
       const f = indices[p]!;
-      const h = heavyOf[f]!;
+      const h = qHeavy[p - start]!;
       if (h >= 0) {
         for (let c = 0, base = h * nb; c < nb; c++) exact[c]! += v * dense[base + c]!;
       } else {

@@ -112,11 +112,17 @@ describe('KNeighborsClassifier state', () => {
     assert.deepEqual(KNeighborsClassifier.fromState(legacy).kneighbors(data.Xtest).distances.data, m.kneighbors(data.Xtest).distances.data);
     rejects(() => KNeighborsClassifier.fromState({ ...legacy, arrays: { ...legacy.arrays, indices: T.indices.map((c, i) => (i === 2 ? T.nCols + 3 : c)) } }), 'MODEL_FILE_CORRUPT', new RegExp(`column ${T.nCols + 3}`));
   });
+  it('a tampered 16-bit id (not range-checked at load) gives finite distances, not a crash', () => {
+    const m = new KNeighborsClassifier({ nNeighbors: 3 }).fit(data.Xtrain, data.ytrain);
+    const s = m.toState();
+    const bad = { ...s, arrays: { ...s.arrays, lightRow: (s.arrays['lightRow'] as Uint16Array).map(() => 65535), heavyCol: (s.arrays['heavyCol'] as Uint16Array).map(() => 65535) } };
+    assert.ok(KNeighborsClassifier.fromState(bad).kneighbors(data.Xtest).distances.data.every(Number.isFinite));
+  });
   it('rejects a state of another kind or with broken sections', () => {
     const s = new KNeighborsClassifier({ nNeighbors: 1 }).fit(X, y).toState();
     rejects(() => KNeighborsClassifier.fromState({ ...s, kind: 'MultinomialNB' }), 'MODEL_FILE_KIND', /not KNeighborsClassifier/);
     rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, lightRow: new Int32Array([7]) } }), 'MODEL_FILE_CORRUPT', /lightRow section holds row 7/);
-    rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, heavyCol: s.arrays['heavyCol']!.map(() => 9) } }), 'MODEL_FILE_CORRUPT', /heavyCol section holds heavy feature 9/);
+    rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, heavyCol: Int32Array.from(s.arrays['heavyCol']!, () => 9) } }), 'MODEL_FILE_CORRUPT', /heavyCol section holds heavy feature 9/);
     const { groupNorms: _, ...noNorms } = s.arrays;
     rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: noNorms }), 'MODEL_FILE_CORRUPT', /groupNorms/);
     rejects(() => KNeighborsClassifier.fromState({ ...s, arrays: { ...s.arrays, labels: new Int32Array(2) } }), 'MODEL_FILE_CORRUPT', /labels/);

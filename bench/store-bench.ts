@@ -1,0 +1,478 @@
+/**
+ * `npm run bench:store`: the registry on both backends, SQLite (a WAL file in a temp dir) and
+ * PostgreSQL (a fresh schema, dropped afterwards). Prints one table and writes
+ * bench/results/store-bench.json.
+ *
+ * 1. register and load a model: a real TfidfVectorizer + LinearSVC pipeline fitted on the
+ *    SpamAssassin corpus (and MultinomialNB), timed up to "loaded from the database and ready
+ *    to predict", against scikit-learn's pickle load of the same pipeline; plus a synthetic
+ *    10 MB blob for the raw bytes, and on PostgreSQL the blob read paths that were compared;
+ * 2. a page of 50 among 100,000 models: first page, a deep page by cursor, by score, filtered;
+ * 3. 100,000 prediction-log rows written in durable batches (one transaction each).
+ *
+ *   npm run bench:store                       # both backends (~2 min)
+ *   npm run bench:store -- --skip-pg          # SQLite only
+ *   CURATOR_BENCH_PG_URL=postgres://… npm run bench:store
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Kysely, type Insertable } from 'kysely';
+import pg from 'pg';
+import { fixedDoc, loadSpamCorpus } from '../src/demo/spam-corpus.ts';
+import { defaultCandidates } from '../src/ml/default-candidates.ts';
+import { loadModel, MODEL_FILE_VERSION, saveModel } from '../src/ml/persist/model-file.ts';
+import type { Pipeline } from '../src/ml/pipeline/pipeline.ts';
+import { Registry } from '../src/registry/index.ts';
+import { dialectFromUrl, openStore, type NewPrediction, type Store } from '../src/store/index.ts';
+import type { ModelRow, Tables } from '../src/store/schema.ts';
+import { median, percentile, renderTable } from './bench-stats.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = join(HERE, 'results');
+const SKLEARN_RESULTS = join(HERE, '..', '..', 'shared', 'bench', 'sklearn_baseline.results.json');
+const PG_URL = process.env.CURATOR_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const { values: opts } = parseArgs({
+  options: {
+    'skip-pg': { type: 'boolean', default: false },
+    models: { type: 'string', default: '100000' },
+    predictions: { type: 'string', default: '100000' },
+    'batch-size': { type: 'string', default: '1000' },
+    'load-repeats': { type: 'string', default: '21' },
+    'page-repeats': { type: 'string', default: '50' },
+  },
+});
+const N_MODELS = Number(opts.models);
+const N_PREDICTIONS = Number(opts.predictions);
+const BATCH = Number(opts['batch-size']);
+const LOAD_REPEATS = Number(opts['load-repeats']);
+const PAGE_REPEATS = Number(opts['page-repeats']);
+const SYNTHETIC_BYTES = 10 * 1024 * 1024;
+const PIPELINES = ['LinearSVC+tfidf', 'MultinomialNB+tfidf'] as const;
+
+/** One measured figure: samples in ms, or a single rate. */
+interface Figure {
+  readonly medianMs?: number;
+  readonly p99Ms?: number;
+  readonly n?: number;
+  readonly rowsPerS?: number;
+  readonly note?: string;
+}
+type BackendFigures = Record<string, Figure>;
+
+interface FittedModel {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly probe: readonly string[];
+  readonly expected: readonly string[];
+  readonly pickleLoadMs: number | undefined;
+}
+
+function summarize(samples: readonly number[]): Figure {
+  return { medianMs: median(samples), p99Ms: percentile(samples, 99), n: samples.length };
+}
+
+async function timeIt(repeats: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** scikit-learn's pickle load per pipeline: the fastest of the runs' medians (the strictest bar). */
+function pickleBaseline(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    const data = JSON.parse(readFileSync(SKLEARN_RESULTS, 'utf8')) as { runs: { configs: Record<string, { pickle_loads_median_s?: number }> }[] };
+    for (const run of data.runs) {
+      for (const [name, c] of Object.entries(run.configs)) {
+        if (c.pickle_loads_median_s === undefined) continue;
+        const ms = c.pickle_loads_median_s * 1000;
+        out[name] = Math.min(out[name] ?? Infinity, ms);
+      }
+    }
+  } catch (error) {
+    console.warn(`(no scikit-learn baseline: ${(error as Error).message})`);
+  }
+  return out;
+}
+
+function fitModels(): FittedModel[] {
+  const records = loadSpamCorpus();
+  const texts = records.map((r) => r.text);
+  const y = records.map((r) => r.label);
+  const probe = [fixedDoc(records).text, ...texts.slice(0, 20)];
+  const pickle = pickleBaseline();
+  return PIPELINES.map((name) => {
+    const candidate = defaultCandidates().find((c) => c.name === name)!;
+    const t = performance.now();
+    const pipe = candidate.make().fit(texts, y);
+    const bytes = saveModel(pipe);
+    console.log(`fitted ${name} in ${((performance.now() - t) / 1000).toFixed(1)} s: model file ${(bytes.byteLength / 1e6).toFixed(2)} MB`);
+    return { name, bytes, probe, expected: pipe.predict(probe), pickleLoadMs: pickle[name] };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. register and load
+
+async function benchModels(store: Store, models: readonly FittedModel[], figures: BackendFigures): Promise<void> {
+  const registry = new Registry(store);
+  const register = async (name: string, blob: Uint8Array, taskSuffix: string) => {
+    const taskId = `bench-${taskSuffix}`;
+    await store.corpus.createTask({ id: taskId, labels: ['ham', 'spam'] });
+    const t = performance.now();
+    const model = await registry.models.register({
+      taskId,
+      estimator: name,
+      hyperparameters: { C: 1 },
+      buildTimeMs: 1000,
+      score: 0.97,
+      scoreMetric: 'f1',
+      formatVersion: MODEL_FILE_VERSION,
+      blob,
+      evaluations: ['accuracy', 'precision', 'recall', 'f1'].map((metric) => ({
+        metric,
+        label: null,
+        mean: 0.97,
+        std: 0.01,
+        foldValues: Array.from({ length: 12 }, () => 0.97),
+      })),
+    });
+    return { model, ms: performance.now() - t };
+  };
+
+  for (const m of models) {
+    const registers: number[] = [];
+    let id = 0;
+    for (let i = 0; i < 5; i++) {
+      const r = await register(m.name, m.bytes, `${m.name}-${i}`.replace(/[^a-zA-Z0-9-]/g, '-'));
+      registers.push(r.ms);
+      id = r.model.id;
+    }
+    figures[`register ${m.name} (${(m.bytes.byteLength / 1e6).toFixed(1)} MB)`] = summarize(registers);
+
+    // Loaded from the database and ready to predict: row, blob, checksum, model file decoded.
+    let pipe: Pipeline | undefined;
+    // The registry decodes while the checksum runs on another thread, returning only a verified model.
+    const loadReady = async () => {
+      pipe = (await registry.models.loadDecoded(id, (bytes) => loadModel(bytes, { expect: 'Pipeline' }))).value;
+    };
+    const loadThenDecode = async () => {
+      pipe = loadModel((await registry.models.load(id)).bytes, { expect: 'Pipeline' });
+    };
+    // A few warm-up loads: the first ones also pay for collecting the garbage fitting left behind.
+    await timeIt(3, loadReady);
+    await timeIt(3, loadThenDecode);
+    const ready: number[] = [];
+    const sequential: number[] = [];
+    for (let i = 0; i < LOAD_REPEATS; i++) {
+      ready.push(...(await timeIt(1, loadReady)));
+      sequential.push(...(await timeIt(1, loadThenDecode)));
+    }
+    const predicted = pipe!.predict(m.probe);
+    if (predicted.some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded from the database predicts differently`);
+    const readyFig = summarize(ready);
+    figures[`load ${m.name}: ready to predict`] = {
+      ...readyFig,
+      ...(m.pickleLoadMs === undefined
+        ? {}
+        : { note: `pickle ${m.pickleLoadMs.toFixed(1)} ms: ${(m.pickleLoadMs / readyFig.medianMs!).toFixed(1)}x` }),
+    };
+    figures[`  ${m.name}: load, then loadModel (checksum first)`] = summarize(sequential);
+    const bytes = (await registry.models.load(id)).bytes;
+    figures[`  ${m.name}: loadModel alone (no database)`] = summarize(await timeIt(LOAD_REPEATS, () => loadModel(bytes, { expect: 'Pipeline' })));
+  }
+
+  const synthetic = new Uint8Array(randomBytes(SYNTHETIC_BYTES));
+  const registers: number[] = [];
+  let id = 0;
+  for (let i = 0; i < 5; i++) {
+    synthetic[0] = i; // a distinct blob (and checksum) each time
+    const r = await register('synthetic', synthetic, `synthetic-${i}`);
+    registers.push(r.ms);
+    id = r.model.id;
+  }
+  figures['register 10 MB synthetic blob'] = summarize(registers);
+  await timeIt(3, () => registry.models.load(id));
+  figures['load 10 MB blob (row + bytes + SHA-256)'] = summarize(await timeIt(LOAD_REPEATS, () => registry.models.load(id)));
+  figures['  of which read bytes only'] = summarize(await timeIt(LOAD_REPEATS, () => store.models.getBlob(id)));
+}
+
+/** The ways of reading a 10 MB bytea from PostgreSQL that were compared (the store uses binary COPY). */
+async function benchPgBlobPaths(url: string, schema: string, figures: BackendFigures): Promise<void> {
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    const blob = randomBytes(SYNTHETIC_BYTES);
+    const check = (b: Buffer) => {
+      if (!b.equals(blob)) throw new Error('blob read path returned other bytes');
+    };
+    await client.query('create table bench_blob (id int primary key, data bytea not null)');
+    await client.query('create table bench_chunks (id int, seq int, data bytea not null, primary key (id, seq))');
+    await client.query('alter table bench_chunks alter column data set storage external');
+    await client.query('insert into bench_blob values (1, $1)', [blob]);
+    const chunk = 1 << 20;
+    for (let s = 0; s * chunk < blob.length; s++) await client.query('insert into bench_chunks values (1, $1, $2)', [s, blob.subarray(s * chunk, (s + 1) * chunk)]);
+    const reps = 5;
+    figures['pg path: one bytea, hex text (pg default)'] = summarize(
+      await timeIt(reps, async () => check((await client.query('select data from bench_blob where id = 1')).rows[0].data)),
+    );
+    figures["pg path: one bytea, encode(data,'base64')"] = summarize(
+      await timeIt(reps, async () => check(Buffer.from((await client.query(`select encode(data, 'base64') d from bench_blob where id = 1`)).rows[0].d, 'base64'))),
+    );
+    figures['pg path: 1 MB chunk rows, base64'] = summarize(
+      await timeIt(reps, async () => {
+        const rows = (await client.query(`select encode(data, 'base64') d from bench_chunks where id = 1 order by seq`)).rows as { d: string }[];
+        check(Buffer.concat(rows.map((r) => Buffer.from(r.d, 'base64'))));
+      }),
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. a page of 50 among 100,000 models
+
+const TASKS = 10;
+const ESTIMATORS = ['MultinomialNB', 'LinearSVC', 'LogisticRegression', 'KNeighborsClassifier', 'SGDClassifier'];
+
+async function seedModels(url: string, options: { schema?: string }): Promise<void> {
+  // Seeding is not what is measured: straight multi-row INSERTs through a second connection.
+  const dialect = dialectFromUrl(url, options);
+  const db = new Kysely<Tables>({ dialect: dialect.kysely });
+  try {
+    const now = Date.UTC(2026, 0, 1);
+    await db
+      .insertInto('tasks')
+      .values(Array.from({ length: TASKS }, (_, t) => ({ id: `page-${t}`, description: '', labels: '["ham","spam"]', input_kind: 'text', config: '{}', created_at: now })))
+      .execute();
+    let seed = 42;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const perStatement = Math.floor(Math.min(1000, dialect.capabilities.maxBindParameters / 18));
+    const perTransaction = 10_000;
+    for (let start = 0; start < N_MODELS; start += perTransaction) {
+      await db.transaction().execute(async (trx) => {
+        for (let s = start; s < Math.min(N_MODELS, start + perTransaction); s += perStatement) {
+          const rows: Insertable<ModelRow>[] = [];
+          for (let i = s; i < Math.min(N_MODELS, start + perTransaction, s + perStatement); i++) {
+            const r = rand();
+            const status = r < 0.8 ? 'candidate' : r < 0.95 ? 'retired' : 'failed';
+            rows.push({
+              task_id: `page-${i % TASKS}`,
+              scope_kind: 'global',
+              scope_owner: '',
+              estimator: ESTIMATORS[Math.floor(i / TASKS) % ESTIMATORS.length]!,
+              hyperparameters: '{"alpha":1}',
+              build_time_ms: 100 + rand() * 1000,
+              score: status === 'failed' ? null : 0.5 + rand() * 0.5,
+              score_metric: 'f1',
+              format_version: 1,
+              blob_sha256: i.toString(16).padStart(64, '0'),
+              blob_size: 0,
+              snapshot_id: null,
+              job_id: null,
+              status,
+              parent_id: null,
+              created_by: 'bench',
+              created_at: now + i * 1000,
+              status_changed_at: now + i * 1000,
+            });
+          }
+          await trx.insertInto('models').values(rows).execute();
+        }
+      });
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function benchPaging(store: Store, figures: BackendFigures): Promise<void> {
+  const registry = new Registry(store);
+  const total = await registry.models.count({});
+  const measure = async (label: string, fn: () => Promise<{ items: readonly unknown[] }>) => {
+    for (let i = 0; i < 3; i++) await fn();
+    let size = 0;
+    const samples = await timeIt(PAGE_REPEATS, async () => (size = (await fn()).items.length));
+    if (size !== 50 && N_MODELS >= 10_000) throw new Error(`${label}: got ${size} models, not 50`);
+    figures[label] = summarize(samples);
+  };
+  // The cursor of the 50,000th model, reached by walking pages of 500.
+  const deepCursor = async (filter: Parameters<typeof registry.models.list>[0], orderBy: 'createdAt' | 'score') => {
+    let cursor: string | null = null;
+    for (let seen = 0; seen < Math.min(50_000, Math.floor(total / 2)); seen += 500) {
+      cursor = (await registry.models.list(filter, { orderBy, limit: 500, cursor })).nextCursor;
+    }
+    return cursor;
+  };
+  await measure(`page: first 50 of all ${total}, newest first`, () => registry.models.list({}, { limit: 50 }));
+  const deep = await deepCursor({}, 'createdAt');
+  await measure('page: 50 at row 50,000 by cursor, newest first', () => registry.models.list({}, { limit: 50, cursor: deep }));
+  await measure('page: first 50 by score (all tasks)', () => registry.models.list({}, { orderBy: 'score', limit: 50 }));
+  const deepScore = await deepCursor({}, 'score');
+  await measure('page: 50 at row 50,000 by score cursor', () => registry.models.list({}, { orderBy: 'score', limit: 50, cursor: deepScore }));
+  await measure('page: task + candidate + score 0.8-0.9, by score', () =>
+    registry.models.list({ taskId: 'page-3', status: 'candidate', minScore: 0.8, maxScore: 0.9 }, { orderBy: 'score', limit: 50 }),
+  );
+  await measure('page: task + status + estimator, newest first', () =>
+    registry.models.list({ taskId: 'page-7', status: ['candidate', 'retired'], estimator: 'LinearSVC' }, { limit: 50 }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. prediction log
+
+async function benchPredictions(store: Store, figures: BackendFigures): Promise<void> {
+  await store.corpus.createTask({ id: 'predict', labels: ['ham', 'spam'] });
+  const start = Date.now();
+  const batchOf = (b: number): NewPrediction[] =>
+    Array.from({ length: BATCH }, (_, j) => ({
+      taskId: 'predict',
+      modelId: null,
+      modelIds: [],
+      userId: 'user-1',
+      inputRef: `doc-${b * BATCH + j}`,
+      output: (b + j) % 3 === 0 ? 'spam' : 'ham',
+      probabilities: { ham: 0.25, spam: 0.75 },
+      latencyMs: 0.4,
+      createdAt: new Date(start + b * BATCH + j),
+    }));
+  const batches = Math.ceil(N_PREDICTIONS / BATCH);
+  const commits: number[] = [];
+  const t = performance.now();
+  for (let b = 0; b < batches; b++) {
+    const rows = batchOf(b);
+    const c = performance.now();
+    await store.transaction((tx) => tx.activity.logPredictions(rows));
+    commits.push(performance.now() - c);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const stored = await store.activity.countPredictions('predict');
+  if (stored !== batches * BATCH) throw new Error(`prediction log holds ${stored} rows, not ${batches * BATCH}`);
+  figures[`predictions: ${stored} rows, batches of ${BATCH}`] = { rowsPerS: stored / seconds, note: 'durable: one commit per batch' };
+  figures[`  one batch of ${BATCH} (build rows + commit)`] = summarize(commits);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function runBackend(label: string, url: string, options: { schema?: string }, models: readonly FittedModel[]): Promise<BackendFigures> {
+  const figures: BackendFigures = {};
+  const store = await openStore(url, options);
+  try {
+    console.log(`\n${label}: ${store.label}`);
+    await benchModels(store, models, figures);
+    if (options.schema !== undefined) await benchPgBlobPaths(url, options.schema, figures);
+    let t = performance.now();
+    await seedModels(url, options);
+    console.log(`  seeded ${N_MODELS} models in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await benchPaging(store, figures);
+    t = performance.now();
+    await benchPredictions(store, figures);
+    console.log(`  wrote ${N_PREDICTIONS} predictions in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  } finally {
+    await store.close();
+  }
+  return figures;
+}
+
+async function pgReachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message || String(error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+const fmt = (ms: number | undefined) => (ms === undefined ? '' : ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
+
+function targetOf(key: string, fig: Figure): string {
+  if (key.startsWith('page:')) return '<= 20 ms';
+  if (key.startsWith('predictions:')) return '>= 50,000 rows/s (SQLite)';
+  if (key.includes('ready to predict')) return fig.note === undefined ? '' : '5x pickle';
+  return '';
+}
+
+async function main(): Promise<void> {
+  const wall = performance.now();
+  mkdirSync(OUT_DIR, { recursive: true });
+  const models = fitModels();
+  const results: Record<string, BackendFigures> = {};
+
+  const dir = mkdtempSync(join(tmpdir(), 'curator-store-bench-'));
+  try {
+    results.sqlite = await runBackend('SQLite', `sqlite:${join(dir, 'curator.db')}`, {}, models);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  if (opts['skip-pg']) {
+    console.log('\nPostgreSQL: skipped (--skip-pg)');
+  } else {
+    const problem = await pgReachable();
+    if (problem !== undefined) {
+      console.log(`\nPostgreSQL: skipped, ${PG_URL.replace(/\/\/[^@/]*@/, '//…@')} does not answer (${problem})`);
+    } else {
+      const schema = `curator_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+      try {
+        results.postgres = await runBackend('PostgreSQL', PG_URL, { schema }, models);
+      } finally {
+        await dropSchema(schema);
+      }
+    }
+  }
+
+  const keys = [...new Set(Object.values(results).flatMap((f) => Object.keys(f)))];
+  const cell = (f: Figure | undefined, what: 'median' | 'p99') =>
+    f === undefined ? '-' : f.rowsPerS !== undefined ? (what === 'median' ? `${Math.round(f.rowsPerS).toLocaleString('en-US')}/s` : '') : fmt(what === 'median' ? f.medianMs : f.p99Ms);
+  const rows = keys.map((k) => {
+    const s = results.sqlite?.[k];
+    const p = results.postgres?.[k];
+    const note = [s?.note && `sqlite ${s.note}`, p?.note && `pg ${p.note}`].filter(Boolean).join('; ');
+    return [k, cell(s, 'median'), cell(s, 'p99'), cell(p, 'median'), cell(p, 'p99'), targetOf(k, s ?? p ?? {}), note.replace(/durable: one commit per batch; pg durable: one commit per batch/, 'durable: one commit per batch')];
+  });
+  console.log(`\nTimes in ms (median and p99 of repeated calls in this run); rates in rows/s.\n`);
+  console.log(renderTable(['measure', 'sqlite med', 'p99', 'postgres med', 'p99', 'target', 'note'], rows));
+  const wallS = (performance.now() - wall) / 1000;
+  console.log(`\nwall ${wallS.toFixed(0)} s`);
+
+  writeFileSync(
+    join(OUT_DIR, 'store-bench.json'),
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        settings: { models: N_MODELS, predictions: N_PREDICTIONS, batchSize: BATCH, loadRepeats: LOAD_REPEATS, pageRepeats: PAGE_REPEATS },
+        modelFiles: Object.fromEntries(models.map((m) => [m.name, { bytes: m.bytes.byteLength, pickleLoadMs: m.pickleLoadMs ?? null }])),
+        results,
+        wallS,
+      },
+      null,
+      1,
+    )}\n`,
+  );
+}
+
+await main();

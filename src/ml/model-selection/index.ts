@@ -6,3 +6,5 @@ export { crossValidate, toSklearnDict } from './cross-validate.ts';
 export type { CrossValidateOptions, CrossValidateResult, CvEstimator, CvSpec, MeanStd, Scoring } from './cross-validate.ts';
 export { gridSearch, parameterGrid } from './grid-search.ts';
 export type { GridSearchCvResults, GridSearchOptions, GridSearchResult, ParamGridSpec, TunableEstimator } from './grid-search.ts';
+export { crossValidateCandidates } from './cross-validate-candidates.ts';
+export type { CandidateSpec, CandidatesOptions, CandidatesResult } from './cross-validate-candidates.ts';

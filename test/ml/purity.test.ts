@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ML = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'ml');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+// DESIGN.md: src/ml does no I/O and imports nothing from the other layers. SHA-256 for model-file
+// checksums is the one computation it borrows from Node.
+const ALLOWED_BUILTINS = new Set(['node:crypto']);
+
+test('src/ml imports only itself (and node:crypto for checksums): no I/O, no other layer', () => {
+  const offenders: string[] = [];
+  for (const f of files(ML)) {
+    const src = readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+      const spec = m[1]!;
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(f), spec);
+        if (relative(ML, target).startsWith('..')) offenders.push(`${relative(ML, f)} imports ${spec}`);
+      } else if (!ALLOWED_BUILTINS.has(spec)) {
+        offenders.push(`${relative(ML, f)} imports ${spec}`);
+      }
+    }
+  }
+  assert.deepEqual(offenders, []);
+});

@@ -21,7 +21,12 @@ test('src/ml imports only itself (and node:crypto for checksums): no I/O, no oth
   const offenders: string[] = [];
   for (const f of files(ML)) {
     const src = readFileSync(f, 'utf8');
-    for (const m of src.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+    const specs = [
+      ...src.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gm),
+      ...src.matchAll(/^\s*import\s+'([^']+)'/gm),
+      ...src.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+    ];
+    for (const m of specs) {
       const spec = m[1]!;
       if (spec.startsWith('.')) {
         const target = resolve(dirname(f), spec);

@@ -10,13 +10,26 @@ import type { CompiledQuery } from 'kysely';
  */
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Signature, flags (int32), header extension length (int32). */
+const HEADER_BYTES = SIGNATURE.length + 8;
 
-/** pg's "submittable" protocol: the client drives it with the server's messages. */
+/**
+ * pg's "submittable" protocol: the client drives it with the server's messages. The binary
+ * COPY stream of a one-column select is parsed as it arrives, each value copied once, straight
+ * from the socket buffer into a buffer of its own (8-byte aligned when large: the model file
+ * loader uses aligned arrays in place).
+ */
 class CopyOut {
-  private readonly parts: Buffer[] = [];
+  private readonly values: Uint8Array[] = [];
   private error: unknown;
-  private settle!: { resolve: (parts: Buffer[]) => void; reject: (error: unknown) => void };
-  readonly done = new Promise<Buffer[]>((resolve, reject) => (this.settle = { resolve, reject }));
+  private settle!: { resolve: (values: Uint8Array[]) => void; reject: (error: unknown) => void };
+  readonly done = new Promise<Uint8Array[]>((resolve, reject) => (this.settle = { resolve, reject }));
+  /** Bytes of a header or tuple header split across messages. */
+  private carry = Buffer.alloc(0);
+  private phase: 'header' | 'tuple' | 'value' | 'end' = 'header';
+  private need = HEADER_BYTES;
+  private value: Buffer | undefined;
+  private filled = 0;
 
   constructor(private readonly text: string) {}
 
@@ -25,16 +38,86 @@ class CopyOut {
   }
 
   handleCopyData(msg: { chunk: Buffer }): void {
-    // The chunk is a view into the parser's buffer, which is reused for the next messages.
-    this.parts.push(Buffer.from(msg.chunk));
+    if (this.error !== undefined) return;
+    try {
+      this.consume(msg.chunk);
+    } catch (error) {
+      this.error = error;
+    }
   }
 
+  private consume(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.phase === 'value') {
+        const value = this.value!;
+        const n = Math.min(value.length - this.filled, chunk.length - off);
+        chunk.copy(value, this.filled, off, off + n);
+        this.filled += n;
+        off += n;
+        if (this.filled === value.length) this.endValue();
+        continue;
+      }
+      if (this.phase === 'end') throw new Error('binary COPY: data after the trailer');
+      const take = Math.min(this.need - this.carry.length, chunk.length - off);
+      this.carry = Buffer.concat([this.carry, chunk.subarray(off, off + take)]);
+      off += take;
+      if (this.carry.length === this.need) this.parseHead();
+    }
+  }
+
+  private parseHead(): void {
+    const head = this.carry;
+    if (this.phase === 'header') {
+      if (!head.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('binary COPY: no PGCOPY signature');
+      const total = HEADER_BYTES + head.readInt32BE(SIGNATURE.length + 4);
+      if (head.length < total) {
+        this.need = total;
+        return;
+      }
+      this.nextTuple();
+      return;
+    }
+    // A tuple: field count (int16, -1 ends the stream), then the value's length (int32) and bytes.
+    const fields = head.readInt16BE(0);
+    if (fields === -1) {
+      this.phase = 'end';
+      return;
+    }
+    if (fields !== 1) throw new Error(`binary COPY: expected one column, got ${fields}`);
+    if (head.length < 6) {
+      this.need = 6;
+      return;
+    }
+    const len = head.readInt32BE(2);
+    if (len < 0) throw new Error('binary COPY: unexpected NULL');
+    this.value = Buffer.allocUnsafe(len);
+    this.filled = 0;
+    this.phase = 'value';
+    if (len === 0) this.endValue();
+  }
+
+  private endValue(): void {
+    const v = this.value!;
+    this.values.push(new Uint8Array(v.buffer, v.byteOffset, v.length));
+    this.value = undefined;
+    this.nextTuple();
+  }
+
+  private nextTuple(): void {
+    this.phase = 'tuple';
+    this.carry = Buffer.alloc(0);
+    this.need = 2;
+  }
+
+  // pg forgets the query on an error: no ReadyForQuery reaches it afterwards, so settle now.
   handleError(error: unknown): void {
-    this.error = error;
+    this.settle.reject(error);
   }
 
   handleReadyForQuery(): void {
-    if (this.error === undefined) this.settle.resolve(this.parts);
+    if (this.error === undefined && this.phase !== 'end') this.error = new Error('binary COPY: the stream ended early');
+    if (this.error === undefined) this.settle.resolve(this.values);
     else this.settle.reject(this.error);
   }
 
@@ -61,43 +144,16 @@ export function inlineIntegerParameters(query: CompiledQuery): string | undefine
 
 /**
  * Runs a one-column select of non-null bytea through binary COPY on a pooled connection and
- * returns the values in row order, each a fresh 8-byte aligned buffer when there is one row
- * (the model file loader uses aligned arrays in place). Undefined when the query has
- * parameters COPY cannot carry, so the caller takes the ordinary path.
+ * returns the values in row order. Undefined when the query has parameters COPY cannot carry,
+ * so the caller takes the ordinary path.
  */
 export async function copyOutBytes(pool: pg.Pool, query: CompiledQuery): Promise<Uint8Array[] | undefined> {
   const select = inlineIntegerParameters(query);
   if (select === undefined) return undefined;
   const client = await pool.connect();
-  let parts: Buffer[];
   try {
-    parts = await (client.query(new CopyOut(`COPY (${select}) TO STDOUT (FORMAT binary)`) as never) as CopyOut).done;
+    return await (client.query(new CopyOut(`COPY (${select}) TO STDOUT (FORMAT binary)`) as never) as CopyOut).done;
   } finally {
     client.release();
   }
-  return parseBinaryCopy(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-}
-
-/** The field values of a binary COPY stream of one non-null column. */
-export function parseBinaryCopy(all: Buffer): Uint8Array[] {
-  if (all.length < SIGNATURE.length + 8 || !all.subarray(0, SIGNATURE.length).equals(SIGNATURE)) {
-    throw new Error('binary COPY: the stream does not start with the PGCOPY signature');
-  }
-  let off = SIGNATURE.length + 4;
-  off += 4 + all.readInt32BE(off);
-  const values: Uint8Array[] = [];
-  for (;;) {
-    const fields = all.readInt16BE(off);
-    off += 2;
-    if (fields === -1) break;
-    if (fields !== 1) throw new Error(`binary COPY: expected one column, got ${fields}`);
-    const len = all.readInt32BE(off);
-    off += 4;
-    if (len < 0) throw new Error('binary COPY: unexpected NULL');
-    values.push(new Uint8Array(all.buffer, all.byteOffset + off, len));
-    off += len;
-  }
-  // One value: hand out a copy that owns its (aligned) memory rather than a view into the stream.
-  if (values.length === 1) return [new Uint8Array(values[0]!)];
-  return values;
 }

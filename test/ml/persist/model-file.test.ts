@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import type { ModelState } from '../../../src/ml/base/types.ts';
 import { CuratorError, type ErrorCode } from '../../../src/ml/errors.ts';
 import { decodeModelState, encodeModelState, loadModel, MODEL_FILE_VERSION, readModelHeader, saveModel } from '../../../src/ml/persist/model-file.ts';
@@ -58,14 +58,14 @@ function parts(bytes: Uint8Array): { version: number; header: Record<string, unk
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const h = v.getUint32(12, true);
   const dataStart = Math.ceil((24 + h) / 8) * 8;
-  return { version: v.getUint32(8, true), header: JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + h))), data: bytes.slice(dataStart, bytes.length - 32) };
+  return { version: v.getUint32(8, true), header: JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + h))), data: bytes.slice(dataStart, bytes.length - 8) };
 }
 
 /** Assembles a file with a correct checksum from a header (object or raw JSON text) and a data region. */
 function assemble(header: unknown, data: Uint8Array, version = MODEL_FILE_VERSION): Uint8Array {
   const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const dataStart = Math.ceil((24 + json.length) / 8) * 8;
-  const total = dataStart + data.length + 32;
+  const total = dataStart + data.length + 8;
   const out = new Uint8Array(total);
   out.set(new TextEncoder().encode('CURATOR\0'));
   const v = new DataView(out.buffer);
@@ -74,7 +74,7 @@ function assemble(header: unknown, data: Uint8Array, version = MODEL_FILE_VERSIO
   v.setBigUint64(16, BigInt(total), true);
   out.set(json, 24);
   out.set(data, dataStart);
-  out.set(createHash('sha256').update(out.subarray(0, total - 32)).digest(), total - 32);
+  v.setUint32(total - 8, crc32(out.subarray(0, total - 8)) >>> 0, true);
   return out;
 }
 
@@ -87,11 +87,11 @@ test('a state tree round-trips bit-exactly: every dtype, -0, NaN, ±Infinity, ch
   assertSameState(decodeModelState(encodeModelState(state)), state);
 });
 
-test('the layout: magic, version, lengths, JSON header, 8-aligned sections, SHA-256 trailer', () => {
+test('the layout: magic, version, lengths, JSON header, 8-aligned sections, CRC-32 trailer', () => {
   const bytes = encodeModelState(richState());
   assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), 'CURATOR\0');
   const v = new DataView(bytes.buffer);
-  assert.equal(v.getUint32(8, true), 1);
+  assert.equal(v.getUint32(8, true), 2);
   assert.equal(Number(v.getBigUint64(16, true)), bytes.length);
   const { header } = parts(bytes);
   assert.equal(header['kind'], 'Root');
@@ -101,8 +101,8 @@ test('the layout: magic, version, lengths, JSON header, 8-aligned sections, SHA-
   for (const s of sections) assert.equal(s.offset % 8, 0, s.name);
   const h = v.getUint32(12, true);
   assert.equal(Math.ceil((24 + h) / 8) * 8 % 8, 0);
-  const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest();
-  assert.deepEqual(bytes.subarray(bytes.length - 32), new Uint8Array(digest));
+  assert.equal(v.getUint32(bytes.length - 8, true), crc32(bytes.subarray(0, bytes.length - 8)) >>> 0);
+  assert.equal(v.getUint32(bytes.length - 4, true), 0);
 });
 
 test('saving is deterministic: the same model gives the same bytes', () => {
@@ -135,11 +135,11 @@ test('readModelHeader tells kind, params, version and the tree without rebuildin
   const bytes = encodeModelState(richState());
   const h = readModelHeader(bytes);
   assert.equal(h.kind, 'Root');
-  assert.equal(h.formatVersion, 1);
+  assert.equal(h.formatVersion, 2);
   assert.equal(h.byteLength, bytes.length);
   assert.deepEqual(h.params, richState().params);
   assert.equal(h.children['steps.1']!.children['inner']!.kind, 'Leaf');
-  assert.equal(h.checksum, createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest('hex'));
+  assert.equal(h.checksum, (crc32(bytes.subarray(0, bytes.length - 8)) >>> 0).toString(16).padStart(8, '0'));
   assert.equal(h.sections.find((s) => s.name === 'f64')!.length, 7);
   // an unknown kind is still inspectable; only loading it fails
   assert.throws(() => loadModel(bytes), code('MODEL_FILE_KIND', /kind 'Root', which this Curator does not know/));
@@ -173,7 +173,7 @@ test('foreign bytes are MODEL_FILE_FOREIGN', () => {
 
 test('a newer or unknown format version is MODEL_FILE_VERSION', () => {
   const { header, data } = parts(encodeModelState(richState()));
-  assert.throws(() => decodeModelState(assemble(header, data, 2)), code('MODEL_FILE_VERSION', /format version 2, but this Curator reads version 1; it was written by a newer Curator/));
+  assert.throws(() => decodeModelState(assemble(header, data, 3)), code('MODEL_FILE_VERSION', /format version 3, but this Curator reads version 2; it was written by a newer Curator/));
   assert.throws(() => decodeModelState(assemble(header, data, 0)), code('MODEL_FILE_VERSION'));
   assert.throws(() => readModelHeader(assemble(header, data, 7)), code('MODEL_FILE_VERSION'));
 });

@@ -24,6 +24,8 @@ export interface BuildRequest {
   readonly reason: string;
   /** An existing queued job to run under (a job row is created when omitted). */
   readonly jobId?: number;
+  /** Which attempt of the job this is, 1-based (a job engine retries after a crash); default 1. */
+  readonly attempt?: number;
 }
 
 /** Where a build is; `done`/`total` count (fold, candidate) units of the cross-validation. */
@@ -95,7 +97,7 @@ export async function runBuild(store: Store, req: BuildRequest, options: BuildOp
   if (task === undefined) throw new CuratorError('NOT_FOUND', `build: no task '${req.taskId}'`, { field: 'taskId' });
   const config = taskConfigOf(task);
   const job = req.jobId ?? (await store.activity.createJob({ taskId: task.id, scope: req.scope, kind: 'build', params: { actor: req.actor, reason: req.reason } })).id;
-  await store.activity.updateJob(job, { status: 'running', startedAt: new Date(), attempts: 1 });
+  await store.activity.updateJob(job, { status: 'running', startedAt: new Date(), attempts: req.attempt ?? 1 });
   let snapshotId: number | null = null;
   try {
     const outcome = await buildSteps(store, req, config, job, options, (id) => (snapshotId = id), t0);
@@ -207,8 +209,11 @@ async function buildSteps(
   progress({ stage: 'register', done: total, total, candidate: winner.name });
   const blob = saveModel(pipeline);
   const existing = await store.models.findByBlob(req.taskId, req.scope, sha256OfBytes(blob));
-  if (existing !== undefined) throw new Skip(`${where}: the winner ${winner.name} is identical to model #${existing.id} (same labelled data, same candidate)`);
-  const model = await registry.models.register({
+  // An earlier attempt of this job registered it and then stopped (its process died): carry on
+  // from there, so the promotion decision is not lost.
+  const resumed = existing !== undefined && existing.jobId === jobId;
+  if (existing !== undefined && !resumed) throw new Skip(`${where}: the winner ${winner.name} is identical to model #${existing.id} (same labelled data, same candidate)`);
+  const model = resumed ? existing : await registry.models.register({
     taskId: req.taskId,
     scope: req.scope,
     estimator: winner.estimator,
@@ -227,7 +232,9 @@ async function buildSteps(
 
   progress({ stage: 'promote', done: total, total, candidate: winner.name });
   let decision: BuildDecision;
-  if (champion === undefined) {
+  if (resumed && champion?.model.id === model.id) {
+    decision = { promote: true, reason: `promoted by an earlier attempt of job #${jobId}` };
+  } else if (champion === undefined) {
     decision = { promote: true, reason: `first model of ${where}${req.reason ? ` (${req.reason})` : ''}` };
   } else {
     const paired: PairedFold[] = folds.map((fold, k) => {
@@ -241,7 +248,7 @@ async function buildSteps(
       decision = { ...decision, promote: false, reason: `the champion changed during the build (#${champion.model.id} → #${now?.id ?? 'none'}); not promoted` };
     }
   }
-  if (decision.promote) await registry.promotions.promote({ taskId: req.taskId, modelId: model.id, actor: req.actor, reason: decision.reason });
+  if (decision.promote && champion?.model.id !== model.id) await registry.promotions.promote({ taskId: req.taskId, modelId: model.id, actor: req.actor, reason: decision.reason });
   const promotedModel = decision.promote ? await registry.models.get(model.id) : model;
   return {
     status: 'built', taskId: req.taskId, scope: req.scope, jobId, snapshot, model: promotedModel, candidates: ranked, folds: folds.length,

@@ -8,8 +8,23 @@ import { runBuild, type BuildOutcome, type BuildProgress, type BuildRequest } fr
  */
 export interface BuildRunner {
   run(request: BuildRequest, onProgress?: (p: BuildProgress) => void): Promise<BuildOutcome>;
+  /**
+   * Takes over the builds a stopped process left unfinished (durable runners only; the curator
+   * calls it once at creation).
+   */
+  recover?(): Promise<RecoveredBuild[]>;
   /** Waits for running builds and releases threads/connections the runner owns. */
   close(): Promise<void>;
+}
+
+/** A build a stopped process left unfinished, as a runner found it. */
+export interface RecoveredBuild {
+  readonly jobId: number;
+  readonly request: BuildRequest;
+  /** 'retried': running again, `outcome` settles when it ends; 'failed': no attempt left, marked failed with `error`. */
+  readonly action: 'retried' | 'failed';
+  readonly outcome?: Promise<BuildOutcome>;
+  readonly error?: string;
 }
 
 /**

@@ -1,0 +1,15 @@
+/**
+ * src/jobs: how builds run. One interface ({@link JobEngine}), engines behind it: the embedded
+ * engine (the `jobs` table as a durable queue plus a worker-thread pool) now, a distributed one
+ * (a queue on PostgreSQL or Redis feeding `curator worker` processes) later.
+ *
+ * @example
+ * import { WorkerBuildRunner } from './jobs/index.ts';
+ * const curator = await createCurator({ store, buildRunner: new WorkerBuildRunner({ store, url }) });
+ */
+export type { JobEngine, JobEvent, JobHandle, JobProgress, SubmitOptions } from './job-engine.ts';
+export { EmbeddedJobEngine, type EmbeddedJobEngineOptions } from './embedded-job-engine.ts';
+export { BuildWorkerPool, BuildWorkerExit, type BuildWorkerPoolOptions, type PoolTask } from './build-worker-pool.ts';
+export { WorkerBuildRunner } from './worker-build-runner.ts';
+export { defaultBuildRunner, type JobsConfig } from './default-build-runner.ts';
+export { JobOwner } from './job-owner.ts';

@@ -7,7 +7,8 @@ import {
   type Annotation, type CorpusDocument, type Feedback, type Group, type Scope, type Store, type Task, type User,
 } from '../store/index.ts';
 import type { BuildOutcome, BuildProgress } from './build.ts';
-import { InProcessBuildRunner, type BuildRunner } from './build-runner.ts';
+import { defaultBuildRunner, type JobsConfig } from '../jobs/default-build-runner.ts';
+import type { BuildRunner, RecoveredBuild } from './build-runner.ts';
 import { ModelCache } from './model-cache.ts';
 import { PredictionLog, type PredictionLogOptions, type PredictionLogStats } from './prediction-log.ts';
 import { scopeKey } from './scope-key.ts';
@@ -20,8 +21,14 @@ export interface CuratorConfig {
   /** An open store, or a URL for `openStore` (`sqlite:./data/curator.db`, `sqlite::memory:`, `postgres://…`). */
   readonly store: Store | string;
   readonly predictionLog?: PredictionLogOptions;
-  /** How builds run (default: in process, on this store). */
+  /** How builds run (default: from `jobs`). */
   readonly buildRunner?: BuildRunner;
+  /**
+   * The build engine when no `buildRunner` is given: worker threads over a durable job table for
+   * a database URL (builds a crashed process left are retried at creation), in process for an
+   * open Store or `sqlite::memory:` (one connection, which worker threads cannot share).
+   */
+  readonly jobs?: JobsConfig;
 }
 
 /** A document to add: its text and optional bookkeeping. */
@@ -109,7 +116,15 @@ export async function createCurator(config: CuratorConfig): Promise<Curator> {
   if (store === null || typeof store !== 'object' || typeof store.transaction !== 'function') {
     throw new CuratorError('INVALID_ARGUMENT', 'createCurator: store must be a Store or a database URL', { field: 'store' });
   }
-  return new Curator(store, owned, config);
+  const buildRunner = config.buildRunner ?? defaultBuildRunner(store, owned ? (config.store as string) : undefined, config.jobs);
+  const curator = new Curator(store, owned, { ...config, buildRunner });
+  try {
+    await curator.recoverBuilds();
+  } catch (error) {
+    await curator.close();
+    throw error;
+  }
+  return curator;
 }
 
 /**
@@ -125,6 +140,8 @@ export class Curator {
   private readonly tasks = new Map<string, TaskEntry>();
   private readonly groupsOf = new Map<string, readonly string[]>();
   private readonly builds = new Map<string, Promise<BuildOutcome>>();
+  /** The builds {@link recoverBuilds} took over (at creation, and any later call). */
+  readonly recovered: RecoveredBuild[] = [];
   private closed = false;
 
   constructor(
@@ -135,7 +152,7 @@ export class Curator {
     this.registry = new Registry(store);
     this.cache = new ModelCache(this.registry);
     this.log = new PredictionLog(store, config.predictionLog);
-    this.runner = config.buildRunner ?? new InProcessBuildRunner(store);
+    this.runner = config.buildRunner ?? defaultBuildRunner(store, undefined);
   }
 
   // ── tasks ──────────────────────────────────────────────────────────────────────────────
@@ -288,14 +305,33 @@ export class Curator {
     const running = this.builds.get(key);
     if (running !== undefined) return running;
     const request = { taskId: e.task.id, scope, actor: call.actor ?? 'curator', reason: call.reason ?? 'build requested' };
-    const p = this.runner.run(request, call.onProgress).then((outcome) => {
-      if (outcome.status === 'built' && outcome.promoted) this.cache.invalidate(e.task.id, scope);
+    return this.track(key, this.runner.run(request, call.onProgress));
+  }
+
+  /** Debounces a running build under its key and applies its promotion to the cache. */
+  private track(key: string, run: Promise<BuildOutcome>): Promise<BuildOutcome> {
+    const p = run.then((outcome) => {
+      if (outcome.status === 'built' && outcome.promoted) this.cache.invalidate(outcome.taskId, outcome.scope);
       return outcome;
     });
     this.builds.set(key, p);
     const done = (): void => void this.builds.delete(key);
     p.then(done, done);
     return p;
+  }
+
+  /**
+   * Takes over the builds a stopped process left unfinished on this database (the runner
+   * retries them or marks them failed; see `JobsConfig`). `createCurator` calls it; a retried
+   * build counts as the running build of its task and scope, so `build` joins it.
+   */
+  async recoverBuilds(): Promise<RecoveredBuild[]> {
+    const found = (await this.runner.recover?.()) ?? [];
+    for (const r of found) {
+      if (r.outcome !== undefined) this.track(`${r.request.taskId}\u0000${scopeKey(r.request.scope)}`, r.outcome);
+    }
+    this.recovered.push(...found);
+    return found;
   }
 
   private async checkScope(fn: string, scope: Scope): Promise<void> {

@@ -60,12 +60,23 @@ const scoring = {
   f1: makeScorer(f1Score, { posLabel: 'spam', zeroDivision: 0 }),
 };
 
+// A terminal gets a live bar; a log (CI, a pipe) gets a line every 10 %; --json output gets neither.
 const quiet = opts.json || !process.stdout.isTTY;
+const logLines = !opts.json && !process.stdout.isTTY;
+let lastLogged = -1;
+const progress = (value: number, total: number, what: string) => {
+  if (!quiet) bar.update(value, { candidate: what });
+  const pct = Math.floor((value / total) * 10) * 10;
+  if (logLines && pct > lastLogged) {
+    lastLogged = pct;
+    console.log(`progress ${String(pct).padStart(3)}% (${value}/${total} steps) ${what}`);
+  }
+};
 const bar = new cliProgress.SingleBar(
   { format: ' {bar} {percentage}% | {value}/{total} steps | {candidate}', hideCursor: true, noTTYOutput: false },
   cliProgress.Presets.shades_classic,
 );
-if (!quiet) console.log(`Training ${candidates.length} candidates on ${texts.length} emails with ${nFolds}-fold stratified CV`);
+if (!opts.json) console.log(`Training ${candidates.length} candidates on ${texts.length} emails with ${nFolds}-fold stratified CV`);
 if (!quiet) bar.start(candidates.length * (nFolds + 1), 0, { candidate: 'tokenizing' });
 
 // Tokenize once; each fold's vectorizer still learns its vocabulary from that fold's training part.
@@ -74,7 +85,7 @@ const cvRun = crossValidateCandidates(candidates, analyzed, y, {
   cv: folds,
   scoring,
   onProgress: (done, _total, name) => {
-    if (!quiet) bar.update(done, { candidate: name });
+    progress(done, candidates.length * (nFolds + 1), name);
   },
 });
 let fitted = 0;
@@ -85,7 +96,7 @@ const rows = candidates.map((c) => {
   const t1 = performance.now();
   model.fit(texts, y);
   const fitS = (performance.now() - t1) / 1000;
-  if (!quiet) bar.update(candidates.length * nFolds + ++fitted, { candidate: `fitting ${c.name}` });
+  progress(candidates.length * nFolds + ++fitted, candidates.length * (nFolds + 1), `fitting ${c.name}`);
   const bytes = saveModel(model);
   const f1 = cv.testScores['f1']!;
   const acc = cv.testScores['accuracy']!;

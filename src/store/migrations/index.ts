@@ -4,6 +4,7 @@ import { initialMigration } from './0001-initial.ts';
 import { blobStorageMigration } from './0002-blob-storage.ts';
 import { predictionRefMigration } from './0003-prediction-ref.ts';
 import { jobLeaseMigration } from './0004-job-lease.ts';
+import { triggerDetailMigration } from './0005-trigger-detail.ts';
 
 /**
  * Every migration, by name; names sort in the order they apply. Add a file `000N-what.ts`
@@ -15,5 +16,6 @@ export function allMigrations(dialect: StoreDialect): Record<string, Migration> 
     '0002-blob-storage': blobStorageMigration(dialect),
     '0003-prediction-ref': predictionRefMigration(),
     '0004-job-lease': jobLeaseMigration(),
+    '0005-trigger-detail': triggerDetailMigration(),
   };
 }

@@ -15,6 +15,9 @@ import { scopeKey } from './scope-key.ts';
 import { EnsembleSelection, FallbackSelection, voteWeight, type Available, type SelectionPolicy } from './selection.ts';
 import type { ServedModel } from './served-model.ts';
 import { checkLabels, configJson, resolveTaskConfig, taskConfigOf, type TaskConfig, type TaskDefinition } from './task-config.ts';
+import { Monitor, type ModelMonitorReport, type MonitorOptions } from './monitor/monitor.ts';
+import { TriggerEngine, type FiringResult, type TriggerEngineOptions } from './triggers/trigger-engine.ts';
+import { triggerMonitorRepo, type DetailedTriggerEvent } from '../store/trigger-monitor-repo.ts';
 
 /** Options of {@link createCurator}. */
 export interface CuratorConfig {
@@ -29,6 +32,10 @@ export interface CuratorConfig {
    * open Store or `sqlite::memory:` (one connection, which worker threads cannot share).
    */
   readonly jobs?: JobsConfig;
+  /** Trigger engine: clock, schedule timer period, growth checks (see TriggerEngineOptions). */
+  readonly triggers?: TriggerEngineOptions;
+  /** Decay monitoring: clock (default: the triggers' clock), how often windows are written. */
+  readonly monitor?: MonitorOptions;
 }
 
 /** A document to add: its text and optional bookkeeping. */
@@ -64,6 +71,19 @@ export interface BuildCall {
   readonly actor?: string;
   readonly reason?: string;
   readonly onProgress?: (p: BuildProgress) => void;
+  /**
+   * Creates the job row before the build runs (called only when this call starts a build, not
+   * when it joins a running one), so a trigger firing can record the job it started.
+   */
+  readonly startJob?: () => Promise<number>;
+}
+
+/** Options of `trigger` ("train now"). */
+export interface TriggerCall {
+  /** Global when omitted. */
+  readonly scope?: Scope;
+  readonly actor?: string;
+  readonly reason?: string;
 }
 
 /** Options of `predict`. */
@@ -137,6 +157,8 @@ export class Curator {
   private readonly cache: ModelCache;
   private readonly log: PredictionLog;
   private readonly runner: BuildRunner;
+  private readonly triggerEngine: TriggerEngine;
+  private readonly monitorHub: Monitor;
   private readonly tasks = new Map<string, TaskEntry>();
   private readonly groupsOf = new Map<string, readonly string[]>();
   private readonly builds = new Map<string, Promise<BuildOutcome>>();
@@ -153,6 +175,22 @@ export class Curator {
     this.cache = new ModelCache(this.registry);
     this.log = new PredictionLog(store, config.predictionLog);
     this.runner = config.buildRunner ?? defaultBuildRunner(store, undefined);
+    this.triggerEngine = new TriggerEngine({
+      store,
+      taskConfig: async (taskId) => (await this.entry('trigger', taskId)).config,
+      eligibleScopes: (taskId) => this.eligibleScopes(taskId),
+      groupsOf: async (userId) => (await store.corpus.groupsOf(userId)).map((g) => g.id),
+      isBuilding: (taskId, scope) => this.builds.has(`${taskId}\u0000${scopeKey(scope)}`),
+      build: (taskId, call) => this.build(taskId, call),
+    }, config.triggers);
+    this.monitorHub = new Monitor({
+      store, registry: this.registry,
+      task: async (taskId) => {
+        const e = await this.entry('monitor', taskId);
+        return { labels: e.task.labels, config: e.config };
+      },
+      alarm: (taskId, scope, reason, detail) => this.triggerEngine.alarm(taskId, scope, reason, detail),
+    }, { ...(config.triggers?.clock ? { clock: config.triggers.clock } : {}), ...config.monitor });
   }
 
   // ── tasks ──────────────────────────────────────────────────────────────────────────────
@@ -248,7 +286,7 @@ export class Curator {
       }
       users.add(a.userId);
     });
-    return this.store.transaction(async (tx) => {
+    const stored = await this.store.transaction(async (tx) => {
       for (const u of users) {
         if ((await tx.corpus.getUser(u)) === undefined) throw new CuratorError('INVALID_REFERENCE', `${fn}: no user '${u}'`, { field: 'userId' });
       }
@@ -264,6 +302,8 @@ export class Curator {
       }
       return out;
     });
+    await this.triggerEngine.afterAnnotations(e.task.id, [...users]);
+    return stored;
   }
 
   /** Records the true label of a logged prediction. */
@@ -286,7 +326,9 @@ export class Curator {
     if (prediction.taskId !== e.task.id) {
       throw new CuratorError('INVALID_REFERENCE', `${fn}: prediction ${f.predictionId} belongs to task '${prediction.taskId}', not '${e.task.id}'`, { field: 'predictionId' });
     }
-    return this.store.activity.addFeedback({ predictionId: prediction.id, label: f.label, userId, createdAt: f.at ?? new Date() });
+    const stored = await this.store.activity.addFeedback({ predictionId: prediction.id, label: f.label, userId, createdAt: f.at ?? new Date() });
+    await this.monitorHub.observe(e.task.id, prediction, stored);
+    return stored;
   }
 
   // ── builds ─────────────────────────────────────────────────────────────────────────────
@@ -305,7 +347,9 @@ export class Curator {
     const running = this.builds.get(key);
     if (running !== undefined) return running;
     const request = { taskId: e.task.id, scope, actor: call.actor ?? 'curator', reason: call.reason ?? 'build requested' };
-    return this.track(key, this.runner.run(request, call.onProgress));
+    const start = call.startJob;
+    const run = start === undefined ? this.runner.run(request, call.onProgress) : start().then((jobId) => this.runner.run({ ...request, jobId }, call.onProgress));
+    return this.track(key, run);
   }
 
   /** Debounces a running build under its key and applies its promotion to the cache. */
@@ -437,9 +481,62 @@ export class Curator {
     this.cache.invalidate(taskId, scope);
   }
 
-  /** Writes buffered predictions now. */
-  flush(): Promise<void> {
-    return this.log.flush();
+  // ── triggers and monitoring ───────────────────────────────────────────────────────────
+
+  /**
+   * "Train now" (the task's manual rule): starts a build of the scope and records the firing
+   * with its job; a build already running for the scope is joined instead ('debounced').
+   */
+  async trigger(taskId: string, call: TriggerCall = {}): Promise<FiringResult> {
+    const e = await this.entry('trigger', taskId);
+    const scope = call.scope ?? GLOBAL;
+    await this.checkScope('trigger', scope);
+    return this.triggerEngine.manual(e.task.id, scope, call.actor ?? 'curator', call.reason ?? 'train now');
+  }
+
+  /** Looks at the schedule rules of every task now (the timer does it every `triggers.scheduleCheckMs`). */
+  checkTriggers(): Promise<FiringResult[]> {
+    return this.triggerEngine.tick();
+  }
+
+  /** A task's trigger firings, newest first (optionally of one rule kind), with their figures and jobs. */
+  async triggerEvents(taskId: string, options: { rule?: 'growth' | 'schedule' | 'decay' | 'manual'; limit?: number } = {}): Promise<DetailedTriggerEvent[]> {
+    const e = await this.entry('triggerEvents', taskId);
+    return triggerMonitorRepo(this.store).triggerEvents(e.task.id, options);
+  }
+
+  /** A task's decay alarms, newest first: trigger events of rule 'decay' with the test statistic in `detail`. */
+  alarms(taskId: string, limit = 100): Promise<DetailedTriggerEvent[]> {
+    return this.triggerEvents(taskId, { rule: 'decay', limit });
+  }
+
+  /**
+   * Live precision, recall, F1 and accuracy of a task's models (the active ones and any with
+   * feedback in this process, or the given model) over the count and time windows, next to
+   * their cross-validated estimates and the decay test.
+   */
+  async monitor(taskId: string, options: { modelId?: number } = {}): Promise<ModelMonitorReport[]> {
+    const e = await this.entry('monitor', taskId);
+    let ids: number[];
+    if (options.modelId !== undefined) {
+      ids = [options.modelId];
+    } else {
+      const active = (await this.registry.models.list({ taskId: e.task.id, status: 'active' }, { limit: 500 })).items.map((m) => m.id);
+      ids = [...new Set([...active, ...(await this.monitorHub.knownModels(e.task.id))])].sort((a, b) => a - b);
+    }
+    return this.monitorHub.report(e.task.id, ids);
+  }
+
+  /** Waits until no build runs (those triggers started included). */
+  async idle(): Promise<void> {
+    await this.triggerEngine.idle();
+    while (this.builds.size > 0) await Promise.allSettled([...this.builds.values()]);
+  }
+
+  /** Writes buffered predictions and changed monitor windows now. */
+  async flush(): Promise<void> {
+    await this.log.flush();
+    await this.monitorHub.flush();
   }
 
   get predictionLogStats(): PredictionLogStats {
@@ -450,8 +547,10 @@ export class Curator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.triggerEngine.stop();
     await this.runner.close();
     await this.log.close();
+    await this.monitorHub.flush();
     if (this.ownsStore) await this.store.close();
   }
 }

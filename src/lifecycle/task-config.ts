@@ -20,8 +20,42 @@ export type PrimaryMetric = (typeof PRIMARY_METRICS)[number];
 export type TriggerRule =
   | { readonly kind: 'growth'; readonly labels?: number; readonly percent?: number; readonly scopes?: readonly ScopeKind[] }
   | { readonly kind: 'schedule'; readonly everyMs: number; readonly scopes?: readonly ScopeKind[] }
-  | { readonly kind: 'decay'; readonly scopes?: readonly ScopeKind[] }
+  | ({ readonly kind: 'decay'; readonly scopes?: readonly ScopeKind[] } & Partial<DecayParams>)
   | { readonly kind: 'manual' };
+
+/**
+ * When a model's live scores count as decayed (a decay rule's settings; the monitor uses the
+ * defaults for tasks without a decay rule, then records alarms without rebuilding).
+ */
+export interface DecayParams {
+  /** Alarm when the live primary metric of the count window is below this (default null: no floor). */
+  readonly floor: number | null;
+  /** Family-wise level of the one-sided exact binomial tests (default 0.01). */
+  readonly alpha: number;
+  /** Tolerated drop below the cross-validated estimate before the test counts it (default 0.05). */
+  readonly margin: number;
+  /** Fewest feedbacks in the window (and trials per tested proportion) before any alarm (default 30). */
+  readonly minSamples: number;
+  /** The count window: the last N feedbacks per model (default 200). */
+  readonly window: number;
+  /** The time window in milliseconds (default 7 days). */
+  readonly windowMs: number;
+}
+
+/** Decay settings when a task has no decay rule or leaves some out. */
+export const DEFAULT_DECAY: DecayParams = { floor: null, alpha: 0.01, margin: 0.05, minSamples: 30, window: 200, windowMs: 7 * 24 * 3600 * 1000 };
+
+/** A decay rule's settings with defaults filled in. */
+export function decayParamsOf(rule: Partial<DecayParams> | undefined): DecayParams {
+  return {
+    floor: rule?.floor ?? DEFAULT_DECAY.floor,
+    alpha: rule?.alpha ?? DEFAULT_DECAY.alpha,
+    margin: rule?.margin ?? DEFAULT_DECAY.margin,
+    minSamples: rule?.minSamples ?? DEFAULT_DECAY.minSamples,
+    window: rule?.window ?? DEFAULT_DECAY.window,
+    windowMs: rule?.windowMs ?? DEFAULT_DECAY.windowMs,
+  };
+}
 
 export type ScopeKind = 'global' | 'group' | 'user';
 
@@ -97,14 +131,30 @@ function obj(fn: string, field: string, v: unknown): Record<string, unknown> {
 
 function scopeKinds(fn: string, field: string, v: unknown): readonly ScopeKind[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.length === 0 || !v.every((s) => SCOPE_KINDS.includes(s as ScopeKind))) {
-    bad(fn, field, "a non-empty list of 'global', 'group', 'user'", v);
+  if (!Array.isArray(v) || v.length === 0 || !v.every((s) => SCOPE_KINDS.includes(s as ScopeKind)) || new Set(v).size !== v.length) {
+    bad(fn, field, "a non-empty list of distinct 'global', 'group', 'user'", v);
   }
   return v as ScopeKind[];
 }
 
+const RULE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  growth: ['kind', 'labels', 'percent', 'scopes'],
+  schedule: ['kind', 'everyMs', 'scopes'],
+  decay: ['kind', 'scopes', 'floor', 'alpha', 'margin', 'minSamples', 'window', 'windowMs'],
+  manual: ['kind'],
+};
+
 function checkTrigger(fn: string, at: string, t: unknown): TriggerRule {
   const r = obj(fn, at, t);
+  if (t === undefined) bad(fn, at, 'a trigger rule object', t);
+  const allowed = RULE_KEYS[String(r['kind'])];
+  if (allowed !== undefined) {
+    for (const key of Object.keys(r)) {
+      if (!allowed.includes(key)) {
+        throw new CuratorError('INVALID_ARGUMENT', `${fn}: ${at}.${key} is not a setting of a ${String(r['kind'])} rule (${allowed.filter((k) => k !== 'kind').join(', ') || 'none'})`, { field: `${at}.${key}` });
+      }
+    }
+  }
   switch (r['kind']) {
     case 'growth': {
       const labels = r['labels'] === undefined ? undefined : int(fn, `${at}.labels`, r['labels'], 1, 0);
@@ -121,7 +171,20 @@ function checkTrigger(fn: string, at: string, t: unknown): TriggerRule {
     }
     case 'decay': {
       const scopes = scopeKinds(fn, `${at}.scopes`, r['scopes']);
-      return { kind: 'decay', ...(scopes ? { scopes } : {}) };
+      const out: Record<string, unknown> = { kind: 'decay', ...(scopes ? { scopes } : {}) };
+      if (r['floor'] !== undefined && r['floor'] !== null) out['floor'] = num(fn, `${at}.floor`, r['floor'], 0, 1, 0);
+      if (r['alpha'] !== undefined) {
+        out['alpha'] = num(fn, `${at}.alpha`, r['alpha'], 0, 0.5, 0);
+        if (out['alpha'] === 0) bad(fn, `${at}.alpha`, 'a significance level in (0, 0.5]', r['alpha']);
+      }
+      if (r['margin'] !== undefined) out['margin'] = num(fn, `${at}.margin`, r['margin'], 0, 1, 0);
+      if (r['minSamples'] !== undefined) out['minSamples'] = int(fn, `${at}.minSamples`, r['minSamples'], 1, 0);
+      if (r['window'] !== undefined) out['window'] = int(fn, `${at}.window`, r['window'], 1, 0);
+      if (r['windowMs'] !== undefined) out['windowMs'] = int(fn, `${at}.windowMs`, r['windowMs'], 1000, 0);
+      const minSamples = (out['minSamples'] as number | undefined) ?? DEFAULT_DECAY.minSamples;
+      const window = (out['window'] as number | undefined) ?? DEFAULT_DECAY.window;
+      if (minSamples > window) bad(fn, `${at}.minSamples`, `at most the window (${window} feedbacks), or no alarm could ever fire`, minSamples);
+      return out as TriggerRule;
     }
     case 'manual':
       return { kind: 'manual' };

@@ -180,7 +180,7 @@ export class Curator {
       taskConfig: async (taskId) => (await this.entry('trigger', taskId)).config,
       eligibleScopes: (taskId) => this.eligibleScopes(taskId),
       groupsOf: async (userId) => (await store.corpus.groupsOf(userId)).map((g) => g.id),
-      isBuilding: (taskId, scope) => this.builds.has(`${taskId}\u0000${scopeKey(scope)}`),
+      running: (taskId, scope) => this.builds.get(`${taskId}\u0000${scopeKey(scope)}`),
       build: (taskId, call) => this.build(taskId, call),
     }, config.triggers);
     this.monitorHub = new Monitor({

@@ -48,7 +48,8 @@ export interface TriggerHost {
   taskConfig(taskId: string): Promise<TaskConfig>;
   eligibleScopes(taskId: string): Promise<readonly Scope[]>;
   groupsOf(userId: string): Promise<readonly string[]>;
-  isBuilding(taskId: string, scope: Scope): boolean;
+  /** The build of the task and scope running now (the curator's debounce guard), if any. */
+  running(taskId: string, scope: Scope): Promise<BuildOutcome> | undefined;
   /** `curator.build` with a hook that creates the job row first (called only when a build starts). */
   build(taskId: string, call: { scope: Scope; actor: string; reason: string; startJob: () => Promise<number> }): Promise<BuildOutcome>;
 }
@@ -207,11 +208,12 @@ export class TriggerEngine {
   private async fire(taskId: string, f: Firing): Promise<FiringResult> {
     const key = `${taskId}\u0000${scopeKey(f.scope)}`;
     const base = { taskId, rule: f.rule, scope: f.scope, reason: f.reason };
-    if (this.host.isBuilding(taskId, f.scope)) {
-      if (f.rule === 'growth' || f.rule === 'schedule') return { ...base, status: 'debounced', jobId: null, event: null };
+    const running = this.host.running(taskId, f.scope);
+    if (running !== undefined) {
+      if (f.rule === 'growth' || f.rule === 'schedule') return { ...base, status: 'debounced', jobId: null, event: null, outcome: running };
       const jobId = this.jobs.get(key) ?? null;
       const event = await this.record(taskId, { ...f, reason: `${f.reason}; a build of ${scopeName(f.scope)} was already running${jobId === null ? '' : ` (job #${jobId})`}` }, jobId);
-      return { ...base, reason: event.reason, status: 'debounced', jobId, event };
+      return { ...base, reason: event.reason, status: 'debounced', jobId, event, outcome: running };
     }
     let started!: (event: DetailedTriggerEvent | undefined) => void;
     let failed!: (error: unknown) => void;

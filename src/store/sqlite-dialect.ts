@@ -30,7 +30,10 @@ export function createSqliteDialect(path: string): StoreDialect {
   if (path !== ':memory:') database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
+  // A build worker and the serving thread share the file; on a loaded 2-core machine one writer
+  // can wait more than 5 s for the other's commit (a "database is locked" seen in the jobs suite
+  // when every suite ran together), so wait up to 20 s before reporting the store busy.
+  database.pragma('busy_timeout = 20000');
   return {
     label: path === ':memory:' ? 'sqlite (memory)' : `sqlite (${path})`,
     capabilities: {

@@ -7,7 +7,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runBuild, type BuildProgress } from '../lifecycle/build.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { jobQueueRepo } from '../store/job-queue-repo.ts';
 import type { JobProgress } from './job-engine.ts';
 import { toWire, type BuildWorkerData, type FromWorker, type ToWorker } from './worker-protocol.ts';
 
@@ -58,7 +57,7 @@ function withIndex(jobId: number, attempt: number, p: BuildProgress): JobProgres
  * more than one fold behind, and the database sees a handful of small writes per build.
  */
 function detailWriter(s: Store, jobId: number, everyMs: number): ((p: JobProgress) => void) & { flush(): Promise<void> } {
-  const repo = jobQueueRepo(s);
+  const repo = s.jobs;
   let last = 0;
   let stage = '';
   let latest: JobProgress | undefined;

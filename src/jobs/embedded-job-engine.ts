@@ -2,7 +2,7 @@ import type { BuildOutcome, BuildRequest } from '../lifecycle/build.ts';
 import type { RecoveredBuild } from '../lifecycle/build-runner.ts';
 import { CuratorError } from '../ml/errors.ts';
 import type { Scope, Store } from '../store/index.ts';
-import { jobQueueRepo, type JobQueueRepo, type QueuedJob } from '../store/job-queue-repo.ts';
+import { type JobQueueRepo, type QueuedJob } from '../store/job-queue-repo.ts';
 import { BuildWorkerExit, BuildWorkerPool } from './build-worker-pool.ts';
 import type { JobEngine, JobEvent, JobHandle, JobProgress, SubmitOptions } from './job-engine.ts';
 import { JobOwner } from './job-owner.ts';
@@ -65,7 +65,7 @@ export class EmbeddedJobEngine implements JobEngine {
     if (typeof options.url !== 'string' || /^sqlite:(\/\/)?:memory:$/.test(options.url)) {
       throw new CuratorError('INVALID_ARGUMENT', `EmbeddedJobEngine: url must name a database file or server that worker threads can open; got ${JSON.stringify(options.url)}`, { field: 'url' });
     }
-    this.repo = jobQueueRepo(options.store);
+    this.repo = options.store.jobs;
     this.pool = new BuildWorkerPool({ url: options.url, size: options.workers ?? 1, progressWriteMs: options.progressWriteMs ?? 1000 });
     this.maxAttempts = maxAttempts;
     this.leaseMs = options.leaseMs ?? 600_000;

@@ -9,7 +9,6 @@ import { StratifiedKFold } from '../ml/model-selection/stratified-k-fold.ts';
 import { loadModel, MODEL_FILE_VERSION, saveModel } from '../ml/persist/model-file.ts';
 import { Pipeline } from '../ml/pipeline/pipeline.ts';
 import { Registry, resolveLabels, sha256OfBytes, type Evaluation, type Model, type Snapshot } from '../registry/index.ts';
-import { lifecycleRepo } from '../store/lifecycle-repo.ts';
 import type { Scope, Store } from '../store/index.ts';
 import { expandCandidates, type ExpandedCandidate } from './candidates.ts';
 import { decidePromotion, metricOf, type PairedFold, type PromotionDecision } from './promotion-policy.ts';
@@ -131,7 +130,7 @@ async function buildSteps(
   store: Store, req: BuildRequest, config: TaskConfig, jobId: number, options: BuildOptions, onSnapshot: (id: number) => void, t0: number,
 ): Promise<BuildOutcome> {
   const registry = new Registry(store);
-  const repo = lifecycleRepo(store);
+  const repo = store.lifecycle;
   const progress = (p: BuildProgress): void => options.onProgress?.(p);
   const where = `task '${req.taskId}' (${scopeKey(req.scope)})`;
 
@@ -327,7 +326,7 @@ async function fullDatasetEvaluations(store: Store, taskId: string, pipeline: Pi
   const experts = new Set(await store.corpus.expertUserIds());
   const resolved = resolveLabels(await store.corpus.taskAnnotations(taskId), { kind: 'majority', experts });
   if (resolved.length === 0) return [];
-  const docs = await lifecycleRepo(store).documentsByIds(resolved.map((r) => r.documentId));
+  const docs = await store.lifecycle.documentsByIds(resolved.map((r) => r.documentId));
   const yTrue = resolved.map((r) => r.label);
   const yPred = pipeline.predict(resolved.map((r) => docs.get(r.documentId)?.content ?? ''));
   const classes = pipeline.classes;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CuratorError } from '../ml/errors.ts';
 import { Registry } from '../registry/index.ts';
-import { lifecycleRepo } from '../store/lifecycle-repo.ts';
 import {
   GLOBAL, openStore, sha256Hex,
   type Annotation, type CorpusDocument, type Feedback, type Group, type Scope, type Store, type Task, type User,
@@ -17,7 +16,7 @@ import type { ServedModel } from './served-model.ts';
 import { checkLabels, configJson, resolveTaskConfig, taskConfigOf, type TaskConfig, type TaskDefinition } from './task-config.ts';
 import { Monitor, type ModelMonitorReport, type MonitorOptions } from './monitor/monitor.ts';
 import { TriggerEngine, type FiringResult, type TriggerEngineOptions } from './triggers/trigger-engine.ts';
-import { triggerMonitorRepo, type DetailedTriggerEvent } from '../store/trigger-monitor-repo.ts';
+import { type DetailedTriggerEvent } from '../store/trigger-monitor-repo.ts';
 
 /** Options of {@link createCurator}. */
 export interface CuratorConfig {
@@ -290,7 +289,7 @@ export class Curator {
       for (const u of users) {
         if ((await tx.corpus.getUser(u)) === undefined) throw new CuratorError('INVALID_REFERENCE', `${fn}: no user '${u}'`, { field: 'userId' });
       }
-      const repo = lifecycleRepo(tx);
+      const repo = tx.lifecycle;
       const out: Annotation[] = [];
       for (const a of annotations) {
         const owner = await repo.documentTask(a.documentId);
@@ -321,7 +320,7 @@ export class Curator {
       throw new CuratorError('INVALID_REFERENCE', `${fn}: no user '${userId}'`, { field: 'userId' });
     }
     if (this.log.isPending(f.predictionId)) await this.log.flush();
-    const prediction = await lifecycleRepo(this.store).predictionByRef(f.predictionId);
+    const prediction = await this.store.lifecycle.predictionByRef(f.predictionId);
     if (prediction === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no prediction ${JSON.stringify(f.predictionId)}`, { field: 'predictionId' });
     if (prediction.taskId !== e.task.id) {
       throw new CuratorError('INVALID_REFERENCE', `${fn}: prediction ${f.predictionId} belongs to task '${prediction.taskId}', not '${e.task.id}'`, { field: 'predictionId' });
@@ -398,7 +397,7 @@ export class Curator {
    */
   async eligibleScopes(taskId: string): Promise<Scope[]> {
     const e = await this.entry('eligibleScopes', taskId);
-    const counts = await lifecycleRepo(this.store).labelCountsByUser(e.task.id);
+    const counts = await this.store.lifecycle.labelCountsByUser(e.task.id);
     const out: Scope[] = [];
     const groups = new Map<string, number>();
     for (const [userId, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -502,7 +501,7 @@ export class Curator {
   /** A task's trigger firings, newest first (optionally of one rule kind), with their figures and jobs. */
   async triggerEvents(taskId: string, options: { rule?: 'growth' | 'schedule' | 'decay' | 'manual'; limit?: number } = {}): Promise<DetailedTriggerEvent[]> {
     const e = await this.entry('triggerEvents', taskId);
-    return triggerMonitorRepo(this.store).triggerEvents(e.task.id, options);
+    return this.store.triggerMonitor.triggerEvents(e.task.id, options);
   }
 
   /** A task's decay alarms, newest first: trigger events of rule 'decay' with the test statistic in `detail`. */

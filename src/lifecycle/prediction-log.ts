@@ -1,5 +1,4 @@
 import type { NewReferencedPrediction } from '../store/lifecycle-repo.ts';
-import { lifecycleRepo } from '../store/lifecycle-repo.ts';
 import type { Store } from '../store/index.ts';
 
 /** Options of {@link PredictionLog}. */
@@ -97,7 +96,7 @@ export class PredictionLog {
     const batch = this.buffer;
     this.buffer = [];
     try {
-      await this.store.transaction(async (tx) => lifecycleRepo(tx).logPredictions(batch));
+      await this.store.transaction(async (tx) => tx.lifecycle.logPredictions(batch));
       this.logged += batch.length;
       for (const p of batch) this.waiting.delete(p.ref);
       this.lastError = null;

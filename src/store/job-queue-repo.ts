@@ -1,11 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import { CuratorError } from '../ml/errors.ts';
 import type { StoreDialect } from './capabilities.ts';
 import { guarded } from './db-errors.ts';
 import { insertRow } from './insert-row.ts';
 import { parseJson, scopeColumns, toJob, toMs } from './mappers.ts';
 import type { JobRow, Tables } from './schema.ts';
-import { KyselyStore, type Store } from './store.ts';
 import type { Job, Scope } from './types.ts';
 
 /** The jobs table with the columns of migration 0004. */
@@ -153,22 +151,4 @@ export class JobQueueRepo {
 function toQueuedJob(r: Selectable<JobRow & LeaseColumns>): QueuedJob {
   const detail = r.detail === null ? null : parseJson<Record<string, unknown>>(r.detail, 'jobs.detail');
   return { ...toJob(r), owner: r.owner, maxAttempts: Number(r.max_attempts), detail };
-}
-
-const repos = new WeakMap<Store, JobQueueRepo>();
-
-/**
- * The JobQueueRepo of a store. Wanted, as for `lifecycleRepo`: a `jobs` field on `Store`, built in
- * KyselyStore's constructor; until then this reads the two constructor arguments KyselyStore keeps.
- */
-export function jobQueueRepo(store: Store): JobQueueRepo {
-  let repo = repos.get(store);
-  if (repo !== undefined) return repo;
-  const inner = store as unknown as { db?: Kysely<Tables>; dialect?: StoreDialect };
-  if (!(store instanceof KyselyStore) || inner.db === undefined || inner.dialect === undefined) {
-    throw new CuratorError('INVALID_ARGUMENT', 'jobQueueRepo: the store must be a KyselyStore (from openStore)', { field: 'store' });
-  }
-  repo = new JobQueueRepo(inner.db, inner.dialect);
-  repos.set(store, repo);
-  return repo;
 }

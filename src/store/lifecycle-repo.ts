@@ -1,10 +1,8 @@
 import type { Kysely } from 'kysely';
-import { CuratorError } from '../ml/errors.ts';
 import type { StoreDialect } from './capabilities.ts';
 import { guarded } from './db-errors.ts';
 import { toMs } from './mappers.ts';
 import type { PredictionRow, Tables } from './schema.ts';
-import { KyselyStore, type Store } from './store.ts';
 import type { NewPrediction } from './activity-repo.ts';
 
 /** The predictions table with the `ref` column of migration 0003. */
@@ -120,23 +118,4 @@ export class LifecycleRepo {
     if (r === undefined) return undefined;
     return { id: Number(r.id), ref: r.ref ?? ref, taskId: r.task_id, modelId: r.model_id === null ? null : Number(r.model_id), output: r.output };
   }
-}
-
-const repos = new WeakMap<Store, LifecycleRepo>();
-
-/**
- * The LifecycleRepo of a store (also of the store a `transaction` callback gets).
- * Wanted: a `lifecycle` field on `Store`, built in KyselyStore's constructor like the other
- * repositories; until then this reads the two constructor arguments KyselyStore keeps.
- */
-export function lifecycleRepo(store: Store): LifecycleRepo {
-  let repo = repos.get(store);
-  if (repo !== undefined) return repo;
-  const inner = store as unknown as { db?: Kysely<Tables>; dialect?: StoreDialect };
-  if (!(store instanceof KyselyStore) || inner.db === undefined || inner.dialect === undefined) {
-    throw new CuratorError('INVALID_ARGUMENT', 'lifecycleRepo: the store must be a KyselyStore (from openStore)', { field: 'store' });
-  }
-  repo = new LifecycleRepo(inner.db, inner.dialect);
-  repos.set(store, repo);
-  return repo;
 }

@@ -2,11 +2,14 @@ import type { Kysely } from 'kysely';
 import { ActivityRepo } from './activity-repo.ts';
 import type { DialectCapabilities, StoreDialect } from './capabilities.ts';
 import { CorpusRepo } from './corpus-repo.ts';
+import { JobQueueRepo } from './job-queue-repo.ts';
+import { LifecycleRepo } from './lifecycle-repo.ts';
 import { translateError } from './db-errors.ts';
 import { ModelRepo } from './model-repo.ts';
 import { PromotionRepo } from './promotion-repo.ts';
 import type { Tables } from './schema.ts';
 import { SnapshotRepo } from './snapshot-repo.ts';
+import { TriggerMonitorRepo } from './trigger-monitor-repo.ts';
 
 /**
  * Curator's persistence, the same on every backend. Repositories take and return entities
@@ -28,6 +31,12 @@ export interface Store {
   readonly promotions: PromotionRepo;
   readonly snapshots: SnapshotRepo;
   readonly activity: ActivityRepo;
+  /** Prediction log, feedback joins and build bookkeeping of the life cycle. */
+  readonly lifecycle: LifecycleRepo;
+  /** The durable job table used as a queue by the embedded job engine. */
+  readonly jobs: JobQueueRepo;
+  /** Trigger firings and monitor windows. */
+  readonly triggerMonitor: TriggerMonitorRepo;
   /** True for the store handed to a `transaction` callback. */
   readonly inTransaction: boolean;
   /**
@@ -48,6 +57,9 @@ export class KyselyStore implements Store {
   readonly promotions: PromotionRepo;
   readonly snapshots: SnapshotRepo;
   readonly activity: ActivityRepo;
+  readonly lifecycle: LifecycleRepo;
+  readonly jobs: JobQueueRepo;
+  readonly triggerMonitor: TriggerMonitorRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -58,6 +70,9 @@ export class KyselyStore implements Store {
     this.promotions = new PromotionRepo(db, dialect);
     this.snapshots = new SnapshotRepo(db, dialect);
     this.activity = new ActivityRepo(db, dialect);
+    this.lifecycle = new LifecycleRepo(db, dialect);
+    this.jobs = new JobQueueRepo(db, dialect);
+    this.triggerMonitor = new TriggerMonitorRepo(db, dialect);
   }
 
   get label(): string {

@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
-import { CuratorError } from '../ml/errors.ts';
 import type { StoreDialect } from './capabilities.ts';
 import { guarded } from './db-errors.ts';
 import { insertRow } from './insert-row.ts';
 import { parseJson, scopeColumns, toMs, toTriggerEvent } from './mappers.ts';
 import type { Tables, TriggerEventRow } from './schema.ts';
-import { KyselyStore, type Store } from './store.ts';
 import type { Scope, TriggerEvent } from './types.ts';
 
 /** trigger_events with the `detail` column of migration 0005. */
@@ -177,22 +175,4 @@ export class TriggerMonitorRepo {
       .execute();
     return rows.map((r) => Number(r.model_id)).sort((a, b) => a - b);
   }
-}
-
-const repos = new WeakMap<Store, TriggerMonitorRepo>();
-
-/**
- * The TriggerMonitorRepo of a store (also of a `transaction` callback's store). Like
- * `lifecycleRepo`, it reads the two constructor arguments KyselyStore keeps until `Store` has a field for it.
- */
-export function triggerMonitorRepo(store: Store): TriggerMonitorRepo {
-  let repo = repos.get(store);
-  if (repo !== undefined) return repo;
-  const inner = store as unknown as { db?: Kysely<Tables>; dialect?: StoreDialect };
-  if (!(store instanceof KyselyStore) || inner.db === undefined || inner.dialect === undefined) {
-    throw new CuratorError('INVALID_ARGUMENT', 'triggerMonitorRepo: the store must be a KyselyStore (from openStore)', { field: 'store' });
-  }
-  repo = new TriggerMonitorRepo(inner.db, inner.dialect);
-  repos.set(store, repo);
-  return repo;
 }

@@ -7,7 +7,6 @@ import { EmbeddedJobEngine, type JobEvent, type JobProgress } from '../../src/jo
 import { createCurator, type Curator } from '../../src/lifecycle/index.ts';
 import { CuratorError } from '../../src/ml/errors.ts';
 import { GLOBAL } from '../../src/store/index.ts';
-import { jobQueueRepo } from '../../src/store/job-queue-repo.ts';
 import { addLabelled, emails, QUICK } from '../lifecycle/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'curator-jobs-'));
@@ -47,7 +46,7 @@ describe('embedded job engine (worker threads over the jobs table)', { timeout: 
     assert.deepEqual(cv.map((p) => [p.fold, p.folds, p.candidateIndex, p.candidates]), [1, 2, 3, 4].flatMap((f) => [[f, 4, 1, 2], [f, 4, 2, 2]]));
     assert.deepEqual(cv.map((p) => p.candidate), [1, 2, 3, 4].flatMap(() => QUICK.map((c) => c.name)));
     assert.ok(seen.every((p) => p.jobId === outcome.jobId && p.attempt === 1));
-    const job = await jobQueueRepo(curator.store).get(outcome.jobId);
+    const job = await curator.store.jobs.get(outcome.jobId);
     assert.equal(job?.status, 'succeeded');
     assert.equal(job?.attempts, 1);
     assert.equal(job?.owner, null, 'a finished job has no holder');
@@ -111,7 +110,7 @@ describe('recovery of a job whose process stopped after promoting its model', { 
     if (outcome.status !== 'built') return;
     // As if the process died between promotion and the job's last write: still 'running', held by a process that is gone.
     await curator.store.activity.updateJob(outcome.jobId, { status: 'running', finishedAt: null });
-    await jobQueueRepo(curator.store).takeOver(outcome.jobId, null, 'localhost-gone:999999999:dead');
+    await curator.store.jobs.takeOver(outcome.jobId, null, 'localhost-gone:999999999:dead');
     await curator.store.activity.updateJob(outcome.jobId, { status: 'running' }, new Date(0));
     await curator.close();
 

@@ -2,7 +2,6 @@ import type { Json } from '../../ml/base/types.ts';
 import { CuratorError } from '../../ml/errors.ts';
 import type { Registry } from '../../registry/index.ts';
 import type { Feedback, Model, Scope, Store } from '../../store/index.ts';
-import { triggerMonitorRepo } from '../../store/trigger-monitor-repo.ts';
 import { decayParamsOf, type DecayParams, type TaskConfig } from '../task-config.ts';
 import { scopeName, systemClock, type Clock } from '../triggers/trigger.ts';
 import { decayTests, type ProportionTest } from './decay-test.ts';
@@ -177,7 +176,7 @@ export class Monitor {
       loadedUpTo: 0, sinceAlarm: Infinity, dirty: 0,
     };
     const from = this.clock.now() - params.windowMs;
-    for (const f of await triggerMonitorRepo(this.host.store).feedbackOfModel(modelId, { limit: params.window })) {
+    for (const f of await this.host.store.triggerMonitor.feedbackOfModel(modelId, { limit: params.window })) {
       state.count.push(f.truth, f.predicted, f.at.getTime());
       if (f.at.getTime() >= from) state.time.push(f.truth, f.predicted, f.at.getTime());
       state.loadedUpTo = Math.max(state.loadedUpTo, f.id);

@@ -1,7 +1,7 @@
 import type { Json } from '../../ml/base/types.ts';
 import { CuratorError } from '../../ml/errors.ts';
 import type { Scope, Store } from '../../store/index.ts';
-import { triggerMonitorRepo, type DetailedTriggerEvent } from '../../store/trigger-monitor-repo.ts';
+import { type DetailedTriggerEvent } from '../../store/trigger-monitor-repo.ts';
 import type { BuildOutcome } from '../build.ts';
 import { scopeKey } from '../scope-key.ts';
 import type { TaskConfig, TriggerRule } from '../task-config.ts';
@@ -131,7 +131,7 @@ export class TriggerEngine {
     this.ticking ??= (async () => {
       try {
         const out: FiringResult[] = [];
-        for (const taskId of await triggerMonitorRepo(this.host.store).taskIds()) {
+        for (const taskId of await this.host.store.triggerMonitor.taskIds()) {
           try {
             out.push(...(await this.signal(taskId, { type: 'tick' })));
           } catch (error) {
@@ -185,7 +185,7 @@ export class TriggerEngine {
   private async signal(taskId: string, signal: TriggerSignal): Promise<FiringResult[]> {
     const config = await this.host.taskConfig(taskId);
     const ctx: TriggerContext = {
-      taskId, config, now: this.clock.now(), repo: triggerMonitorRepo(this.host.store),
+      taskId, config, now: this.clock.now(), repo: this.host.store.triggerMonitor,
       eligibleScopes: () => this.host.eligibleScopes(taskId),
       groupsOf: (userId) => this.host.groupsOf(userId),
     };
@@ -253,7 +253,7 @@ export class TriggerEngine {
   }
 
   private record(taskId: string, f: Firing, jobId: number | null, store: Store = this.host.store): Promise<DetailedTriggerEvent> {
-    return triggerMonitorRepo(store).addTriggerEvent({
+    return store.triggerMonitor.addTriggerEvent({
       taskId, scope: f.scope, rule: f.rule, reason: f.reason, jobId, detail: f.detail as Record<string, unknown>, createdAt: new Date(this.clock.now()),
     });
   }

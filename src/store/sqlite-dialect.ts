@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql, SqliteDialect, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import { CompiledQuery, sql, SqliteDialect, type ColumnDefinitionBuilder, type DatabaseConnection, type Dialect, type Driver, type Kysely } from 'kysely';
 import type { ConstraintKind, StoreDialect } from './capabilities.ts';
 
 const SQLITE_CONSTRAINTS: Record<string, ConstraintKind> = {
@@ -45,7 +45,7 @@ export function createSqliteDialect(path: string): StoreDialect {
       jsonStorage: 'text',
       reclaimsFileSpace: true,
     },
-    kysely: new SqliteDialect({ database }),
+    kysely: immediateTransactions(new SqliteDialect({ database })),
     identity: (col: ColumnDefinitionBuilder) => col.primaryKey().autoIncrement(),
     classifyError(error: unknown): ConstraintKind | undefined {
       const code = (error as { code?: unknown } | null)?.code;
@@ -53,6 +53,34 @@ export function createSqliteDialect(path: string): StoreDialect {
     },
     async reclaimSpace(db: Kysely<never>): Promise<void> {
       await sql`PRAGMA incremental_vacuum`.execute(db);
+    },
+  };
+}
+
+/**
+ * Makes every transaction `BEGIN IMMEDIATE`. A deferred transaction starts as a reader; when it
+ * later writes after another connection (a build worker) committed, WAL answers SQLITE_BUSY at
+ * once without calling the busy handler (its snapshot is stale), so busy_timeout cannot help and
+ * the caller sees "database is locked". Taking the write lock at BEGIN makes it wait instead.
+ */
+function immediateTransactions(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver(): Driver {
+      const driver = dialect.createDriver();
+      return {
+        init: () => driver.init(),
+        acquireConnection: () => driver.acquireConnection(),
+        async beginTransaction(connection: DatabaseConnection): Promise<void> {
+          await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+        },
+        commitTransaction: (connection) => driver.commitTransaction(connection),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+        releaseConnection: (connection) => driver.releaseConnection(connection),
+        destroy: () => driver.destroy(),
+      };
     },
   };
 }

@@ -1,11 +1,10 @@
-import { BaseEstimator } from '../base/base-estimator.ts';
+import { LinearClassifier } from './linear-classifier.ts';
 import { checkFitInput } from '../base/labels.ts';
 import { is, type ParamTable } from '../base/params.ts';
 import type { Classifier, ModelState } from '../base/types.ts';
-import type { DenseMatrix } from '../dense/dense-matrix.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
 import { rowSquaredNorms, solveDualCd } from './dual-cd.ts';
-import { classesFromDecision, linearDecision, outputCount, readLinearState, writeLinearState, type LinearWeights } from './linear-model.ts';
+import { outputCount, readLinearState } from './linear-model.ts';
 import { LinearRandom } from './random.ts';
 
 /** Parameters of LinearSVC (scikit-learn's names in camelCase, same defaults). */
@@ -48,34 +47,12 @@ const TABLE: ParamTable<LinearSVCParams> = {
  *   const svc = new LinearSVC({ C: 1.0 }).fit(Xtrain, ytrain);
  *   svc.predict(Xtest); svc.decisionFunction(Xtest); // one column for two classes
  */
-export class LinearSVC extends BaseEstimator<LinearSVCParams> implements Classifier {
-  private weights_: LinearWeights | undefined;
+export class LinearSVC extends LinearClassifier<LinearSVCParams> implements Classifier {
   /** Outer iterations of the slowest one-vs-rest problem in the last fit (scikit-learn's n_iter_). */
   nIter_ = 0;
 
   constructor(params: Partial<LinearSVCParams> = {}) {
     super('LinearSVC', TABLE, params);
-  }
-
-  get isFitted(): boolean {
-    return this.weights_ !== undefined;
-  }
-
-  get classes(): readonly string[] {
-    this.assertFitted('classes');
-    return this.weights_!.classes;
-  }
-
-  /** Weights, nOutputs × nFeatures (one row for two classes), like scikit-learn's coef_. */
-  get coef(): Float64Array {
-    this.assertFitted('coef');
-    return this.weights_!.coef;
-  }
-
-  /** Intercepts, one per output, like scikit-learn's intercept_. */
-  get intercept(): Float64Array {
-    this.assertFitted('intercept');
-    return this.weights_!.intercept;
   }
 
   fit(X: CsrMatrix, y: readonly string[]): this {
@@ -103,20 +80,8 @@ export class LinearSVC extends BaseEstimator<LinearSVCParams> implements Classif
     return this;
   }
 
-  /** Signed distances to each one-vs-rest hyperplane; one column (positive = classes[1]) for two classes. */
-  decisionFunction(X: CsrMatrix): DenseMatrix {
-    this.assertFitted('decisionFunction');
-    return linearDecision('LinearSVC.decisionFunction', X, this.weights_!);
-  }
-
-  predict(X: CsrMatrix): string[] {
-    this.assertFitted('predict');
-    return classesFromDecision(linearDecision('LinearSVC.predict', X, this.weights_!), this.weights_!.classes);
-  }
-
-  toState(): ModelState {
-    this.assertFitted('toState');
-    const s = writeLinearState(this.baseState(), this.weights_!);
+  override toState(): ModelState {
+    const s = super.toState();
     s.meta.nIter = this.nIter_;
     return s;
   }

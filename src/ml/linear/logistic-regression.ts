@@ -1,11 +1,11 @@
-import { BaseEstimator } from '../base/base-estimator.ts';
+import { LinearClassifier } from './linear-classifier.ts';
 import { checkFitInput } from '../base/labels.ts';
 import { is, type ParamTable } from '../base/params.ts';
 import type { Classifier, ModelState } from '../base/types.ts';
 import { DenseMatrix } from '../dense/dense-matrix.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
 import { minimizeLbfgs } from './lbfgs.ts';
-import { classesFromDecision, linearDecision, readLinearState, sigmoid, writeLinearState, type LinearWeights } from './linear-model.ts';
+import { linearDecision, readLinearState, sigmoid } from './linear-model.ts';
 import { LogisticObjective } from './logistic-objective.ts';
 
 /** Parameters of LogisticRegression (scikit-learn's names in camelCase, same defaults). */
@@ -46,8 +46,7 @@ const FTOL = 1e7 * 2.220446049250313e-16;
  *   const lr = new LogisticRegression({ C: 1.0, maxIter: 1000 }).fit(Xtrain, ytrain);
  *   lr.predictProba(Xtest).get(0, 1); // P(classes[1] | first test row)
  */
-export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> implements Classifier {
-  private weights_: LinearWeights | undefined;
+export class LogisticRegression extends LinearClassifier<LogisticRegressionParams> implements Classifier {
   private multinomial_ = false;
   /** L-BFGS iterations of the last fit (the largest over one-vs-rest problems), like scikit-learn's n_iter_. */
   nIter_ = 0;
@@ -56,27 +55,6 @@ export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> 
 
   constructor(params: Partial<LogisticRegressionParams> = {}) {
     super('LogisticRegression', TABLE, params);
-  }
-
-  get isFitted(): boolean {
-    return this.weights_ !== undefined;
-  }
-
-  get classes(): readonly string[] {
-    this.assertFitted('classes');
-    return this.weights_!.classes;
-  }
-
-  /** Weights, nOutputs × nFeatures (one row for two classes), like scikit-learn's coef_. */
-  get coef(): Float64Array {
-    this.assertFitted('coef');
-    return this.weights_!.coef;
-  }
-
-  /** Intercepts, one per output, like scikit-learn's intercept_. */
-  get intercept(): Float64Array {
-    this.assertFitted('intercept');
-    return this.weights_!.intercept;
   }
 
   fit(X: CsrMatrix, y: readonly string[]): this {
@@ -128,17 +106,6 @@ export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> 
     return this;
   }
 
-  /** X·coefᵀ + intercept; one column (log-odds of classes[1]) for two classes. */
-  decisionFunction(X: CsrMatrix): DenseMatrix {
-    this.assertFitted('decisionFunction');
-    return linearDecision('LogisticRegression.decisionFunction', X, this.weights_!);
-  }
-
-  predict(X: CsrMatrix): string[] {
-    this.assertFitted('predict');
-    return classesFromDecision(linearDecision('LogisticRegression.predict', X, this.weights_!), this.weights_!.classes);
-  }
-
   /** Class probabilities: softmax for multinomial models, normalized one-vs-rest sigmoids otherwise. */
   predictProba(X: CsrMatrix): DenseMatrix {
     this.assertFitted('predictProba');
@@ -176,9 +143,8 @@ export class LogisticRegression extends BaseEstimator<LogisticRegressionParams> 
     return p;
   }
 
-  toState(): ModelState {
-    this.assertFitted('toState');
-    const s = writeLinearState(this.baseState(), this.weights_!);
+  override toState(): ModelState {
+    const s = super.toState();
     s.meta.multinomial = this.multinomial_;
     s.meta.nIter = this.nIter_;
     s.meta.converged = this.converged_;

@@ -1,11 +1,11 @@
-import { BaseEstimator } from '../base/base-estimator.ts';
 import { checkFitInput, sortedUnique } from '../base/labels.ts';
 import { is, type ParamTable } from '../base/params.ts';
 import type { Classifier, ModelState } from '../base/types.ts';
 import { DenseMatrix } from '../dense/dense-matrix.ts';
 import { CuratorError } from '../errors.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
-import { classesFromDecision, linearDecision, outputCount, readLinearState, sigmoid, writeLinearState, type LinearWeights } from './linear-model.ts';
+import { LinearClassifier } from './linear-classifier.ts';
+import { linearDecision, outputCount, readLinearState, sigmoid } from './linear-model.ts';
 import { plainSgd, type SgdLearningRate, type SgdLoss } from './plain-sgd.ts';
 import { LinearRandom } from './random.ts';
 
@@ -62,8 +62,7 @@ const SPARSE_INTERCEPT_DECAY = 0.01;
  *   sgd.predictProba(Xtest);
  *   sgd.partialFit(Xnew, ynew); // one more epoch over new documents
  */
-export class SGDClassifier extends BaseEstimator<SGDClassifierParams> implements Classifier {
-  private weights_: LinearWeights | undefined;
+export class SGDClassifier extends LinearClassifier<SGDClassifierParams> implements Classifier {
   /** Samples seen so far plus one (scikit-learn's t_): the learning-rate clock that partialFit continues. */
   t_ = 1;
   /** Epochs of the last fit or partialFit (the most over one-vs-rest problems), like scikit-learn's n_iter_. */
@@ -71,27 +70,6 @@ export class SGDClassifier extends BaseEstimator<SGDClassifierParams> implements
 
   constructor(params: Partial<SGDClassifierParams> = {}) {
     super('SGDClassifier', TABLE, params);
-  }
-
-  get isFitted(): boolean {
-    return this.weights_ !== undefined;
-  }
-
-  get classes(): readonly string[] {
-    this.assertFitted('classes');
-    return this.weights_!.classes;
-  }
-
-  /** Weights, nOutputs × nFeatures (one row for two classes), like scikit-learn's coef_. */
-  get coef(): Float64Array {
-    this.assertFitted('coef');
-    return this.weights_!.coef;
-  }
-
-  /** Intercepts, one per output, like scikit-learn's intercept_. */
-  get intercept(): Float64Array {
-    this.assertFitted('intercept');
-    return this.weights_!.intercept;
   }
 
   /** Fits from scratch, for up to maxIter epochs. */
@@ -193,17 +171,6 @@ export class SGDClassifier extends BaseEstimator<SGDClassifierParams> implements
     this.t_ += epochs * X.nRows;
   }
 
-  /** Signed distances to each one-vs-rest hyperplane; one column (positive = classes[1]) for two classes. */
-  decisionFunction(X: CsrMatrix): DenseMatrix {
-    this.assertFitted('decisionFunction');
-    return linearDecision('SGDClassifier.decisionFunction', X, this.weights_!);
-  }
-
-  predict(X: CsrMatrix): string[] {
-    this.assertFitted('predict');
-    return classesFromDecision(linearDecision('SGDClassifier.predict', X, this.weights_!), this.weights_!.classes);
-  }
-
   /**
    * Class probabilities for loss 'log_loss' (sigmoids, normalized over one-vs-rest columns) and
    * 'modified_huber' ((clip(d, -1, 1) + 1) / 2, normalized; uniform where every class scores 0).
@@ -239,9 +206,8 @@ export class SGDClassifier extends BaseEstimator<SGDClassifierParams> implements
     return out;
   }
 
-  toState(): ModelState {
-    this.assertFitted('toState');
-    const s = writeLinearState(this.baseState(), this.weights_!);
+  override toState(): ModelState {
+    const s = super.toState();
     s.meta.t = this.t_;
     s.meta.nIter = this.nIter_;
     return s;

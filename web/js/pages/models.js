@@ -1,0 +1,97 @@
+/* global location */
+import { api, qs } from '../api.js';
+import { h, fmt, badge, field, replace } from '../dom.js';
+import { errorBox, title, announce } from '../ui.js';
+import { itemsOf } from '../shapes.js';
+
+const COLUMNS = [
+  ['id', 'ID', true], ['estimator', 'Estimator', true], ['hyperparameters', 'Hyperparameters', false],
+  ['buildTimeMs', 'Build time', true], ['score', 'Score', true], ['blobSize', 'File size', true],
+  ['scope', 'Scope', false], ['status', 'Status', true], ['snapshotId', 'Snapshot', false],
+];
+const PAGE = 50;
+// Cursors of the pages before the current one, per filter set: "Previous" walks back through them.
+let trail = { key: '', cursors: [] };
+
+/**
+ * The models table: sorting, filters and cursor paging all happen in the API, so a page is
+ * one request of 50 rows however many models exist. State lives in the URL (#/models?…), so
+ * a reload or a shared link shows the same page.
+ */
+export async function render(main, ctx) {
+  const q = ctx.query;
+  const key = JSON.stringify({ ...q, cursor: undefined });
+  if (trail.key !== key) trail = { key, cursors: [] };
+  const go = (changes) => {
+    const next = { ...q, ...changes };
+    for (const k of Object.keys(next)) if (next[k] === '' || next[k] === undefined) delete next[k];
+    location.hash = `#/models${qs(next)}`;
+  };
+  main.append(title('Models'), filters(q, go, ctx));
+  const box = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading models…'));
+  main.append(box);
+  const params = {
+    task: ctx.taskId, limit: PAGE, cursor: q.cursor, status: q.status, estimator: q.estimator, scope: q.scope,
+    minScore: q.minScore, sort: q.sort, order: q.order,
+  };
+  let page;
+  try {
+    page = await api(`/models${qs(params)}`, { signal: ctx.signal });
+  } catch (err) {
+    replace(box, errorBox(err, [{ label: 'Reload', run: ctx.reload }]));
+    box.setAttribute('aria-busy', 'false');
+    return;
+  }
+  const items = itemsOf(page);
+  const sortBy = q.sort ?? 'id';
+  const order = q.order ?? 'desc';
+  const head = h('tr', {}, COLUMNS.map(([k, label, sortable]) => {
+    const sorted = sortBy === k;
+    const th = h('th', { scope: 'col', class: ['buildTimeMs', 'score', 'blobSize', 'id'].includes(k) ? 'num' : '', 'aria-sort': sorted ? (order === 'asc' ? 'ascending' : 'descending') : null });
+    if (!sortable) th.append(label);
+    else th.append(h('button', { type: 'button', onclick: () => go({ sort: k, order: sorted && order === 'desc' ? 'asc' : 'desc', cursor: '' }) },
+      label, sorted ? (order === 'asc' ? ' ▲' : ' ▼') : ''));
+    return th;
+  }));
+  const rows = items.map((m) => h('tr', { 'data-model-id': m.id },
+    h('td', { class: 'num' }, h('a', { href: `#/models/${m.id}` }, `#${m.id}`)),
+    h('td', {}, m.estimator),
+    h('td', {}, h('code', {}, fmt.json(m.hyperparameters))),
+    h('td', { class: 'num' }, fmt.ms(m.buildTimeMs)),
+    h('td', { class: 'num' }, fmt.num(m.score)),
+    h('td', { class: 'num' }, fmt.bytes(m.blobSize)),
+    h('td', {}, fmt.scope(m.scope)),
+    h('td', {}, badge(m.status)),
+    h('td', {}, m.snapshotId ?? '—')));
+  const prev = h('button', { type: 'button', class: 'secondary', disabled: !q.cursor, onclick: () => {
+    const back = trail.cursors.pop();
+    go({ cursor: back ?? '' });
+  } }, 'Previous page');
+  const next = h('button', { type: 'button', class: 'secondary', disabled: !page.nextCursor, onclick: () => {
+    trail.cursors.push(q.cursor ?? '');
+    go({ cursor: page.nextCursor });
+  } }, 'Next page');
+  const pageNo = trail.cursors.length + 1;
+  replace(box,
+    items.length === 0 ? h('p', {}, 'No model matches these filters.') :
+      h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'models-table' },
+        h('caption', { class: 'muted' }, `Models of task ${ctx.taskId}, page ${pageNo}, ${items.length} rows`),
+        h('thead', {}, head), h('tbody', {}, rows))),
+    h('div', { class: 'pager' }, prev, h('span', {}, `Page ${pageNo}`), next));
+  box.setAttribute('aria-busy', 'false');
+  announce(`${items.length} models on page ${pageNo}.`);
+}
+
+function filters(q, go, ctx) {
+  const status = h('select', { name: 'status' }, ['', 'active', 'candidate', 'retired', 'failed', 'quarantined'].map((s) => h('option', { value: s, selected: (q.status ?? '') === s }, s || 'any')));
+  const estimator = h('input', { name: 'estimator', value: q.estimator ?? '', placeholder: 'e.g. LinearSVC' });
+  const scope = h('input', { name: 'scope', value: q.scope ?? '', placeholder: 'global, group:experts, user:ana' });
+  const minScore = h('input', { name: 'minScore', type: 'number', step: '0.01', min: '0', max: '1', value: q.minScore ?? '' });
+  return h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter models', onsubmit: (e) => {
+    e.preventDefault();
+    go({ status: status.value, estimator: estimator.value.trim(), scope: scope.value.trim(), minScore: minScore.value, cursor: '' });
+  } },
+  field('Status', status), field('Estimator', estimator), field('Scope', scope), field('Minimum score', minScore),
+  h('button', { type: 'submit' }, 'Apply filters'),
+  h('span', { class: 'muted' }, `task: ${ctx.taskId ?? '—'}`));
+}

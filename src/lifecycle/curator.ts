@@ -13,7 +13,8 @@ import { PredictionLog, type PredictionLogOptions, type PredictionLogStats } fro
 import { scopeKey } from './scope-key.ts';
 import { EnsembleSelection, FallbackSelection, voteWeight, type Available, type SelectionPolicy } from './selection.ts';
 import type { ServedModel } from './served-model.ts';
-import { checkLabels, configJson, resolveTaskConfig, taskConfigOf, type TaskConfig, type TaskDefinition } from './task-config.ts';
+import { checkLabels, configJson, resolveTaskConfig, taskConfigOf, type TaskConfig, type TaskDefinition, type TriggerRule } from './task-config.ts';
+import type { JobEngine, JobEvent } from '../jobs/job-engine.ts';
 import { Monitor, type ModelMonitorReport, type MonitorOptions } from './monitor/monitor.ts';
 import { TriggerEngine, type FiringResult, type TriggerEngineOptions } from './triggers/trigger-engine.ts';
 import { type DetailedTriggerEvent } from '../store/trigger-monitor-repo.ts';
@@ -227,6 +228,19 @@ export class Curator {
     const entry = { task, config, labels: new Set(task.labels), policy };
     this.tasks.set(taskId, entry);
     return entry;
+  }
+
+  /**
+   * Replaces a task's trigger rules (checked like createTask's; nothing stored when one is
+   * bad). Takes effect for the next annotation, tick or alarm.
+   */
+  async setTriggers(taskId: string, rules: readonly TriggerRule[]): Promise<TaskConfig> {
+    const fn = 'setTriggers';
+    const e = await this.entry(fn, taskId);
+    const config = resolveTaskConfig({ id: e.task.id, labels: e.task.labels, ...(e.task.config as Partial<TaskDefinition>), triggers: rules }, fn);
+    if (!(await this.store.listing.setTaskConfig(e.task.id, configJson(config)))) throw new CuratorError('NOT_FOUND', `${fn}: no task '${e.task.id}'`, { field: 'taskId' });
+    this.tasks.delete(e.task.id);
+    return config;
   }
 
   // ── people ─────────────────────────────────────────────────────────────────────────────
@@ -524,6 +538,16 @@ export class Curator {
       ids = [...new Set([...active, ...(await this.monitorHub.knownModels(e.task.id))])].sort((a, b) => a - b);
     }
     return this.monitorHub.report(e.task.id, ids);
+  }
+
+  /**
+   * Listens to the job events of the build engine when it reports them (the worker-thread
+   * engine does); undefined for an in-process runner, whose progress is only in the job rows.
+   * Returns the function that stops listening.
+   */
+  subscribeJobs(listener: (event: JobEvent) => void): (() => void) | undefined {
+    const engine = (this.runner as { engine?: Partial<Pick<JobEngine, 'subscribe'>> }).engine;
+    return typeof engine?.subscribe === 'function' ? engine.subscribe(listener) : undefined;
   }
 
   /** Waits until no build runs (those triggers started included). */

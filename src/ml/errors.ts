@@ -25,7 +25,9 @@ export type ErrorCode =
   | 'CHECKSUM_MISMATCH'
   | 'CONFLICT'
   | 'INVALID_STATE'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN';
 
 /** An error with a stable machine-readable code and, where one applies, the offending field. */
 export class CuratorError extends Error {

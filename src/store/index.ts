@@ -15,5 +15,6 @@ export { ModelRepo, type NewModelRecord, type ModelFilter, type PageRequest, typ
 export { PromotionRepo, type NewPromotionEvent } from './promotion-repo.ts';
 export { SnapshotRepo, type NewSnapshot } from './snapshot-repo.ts';
 export { CorpusRepo, sha256Hex, type NewTask, type NewDocument } from './corpus-repo.ts';
+export { ListingRepo, type IdPage, type IdPageRequest, type ListedPrediction, type ListedJob } from './listing-repo.ts';
 export { ActivityRepo, type NewPrediction, type NewJob, type JobUpdate } from './activity-repo.ts';
 export * from './types.ts';

@@ -4,6 +4,7 @@ import type { DialectCapabilities, StoreDialect } from './capabilities.ts';
 import { CorpusRepo } from './corpus-repo.ts';
 import { JobQueueRepo } from './job-queue-repo.ts';
 import { LifecycleRepo } from './lifecycle-repo.ts';
+import { ListingRepo } from './listing-repo.ts';
 import { translateError } from './db-errors.ts';
 import { ModelRepo } from './model-repo.ts';
 import { PromotionRepo } from './promotion-repo.ts';
@@ -37,6 +38,8 @@ export interface Store {
   readonly jobs: JobQueueRepo;
   /** Trigger firings and monitor windows. */
   readonly triggerMonitor: TriggerMonitorRepo;
+  /** Paged listings for the HTTP API and dashboard (tasks, people, documents, predictions, jobs). */
+  readonly listing: ListingRepo;
   /** True for the store handed to a `transaction` callback. */
   readonly inTransaction: boolean;
   /**
@@ -60,6 +63,7 @@ export class KyselyStore implements Store {
   readonly lifecycle: LifecycleRepo;
   readonly jobs: JobQueueRepo;
   readonly triggerMonitor: TriggerMonitorRepo;
+  readonly listing: ListingRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -73,6 +77,7 @@ export class KyselyStore implements Store {
     this.lifecycle = new LifecycleRepo(db, dialect);
     this.jobs = new JobQueueRepo(db, dialect);
     this.triggerMonitor = new TriggerMonitorRepo(db, dialect);
+    this.listing = new ListingRepo(db);
   }
 
   get label(): string {

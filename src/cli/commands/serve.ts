@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { createCurator, type Curator } from '../../lifecycle/index.ts';
+import { GLOBAL } from '../../store/index.ts';
+import { emit, intAtLeast, withCommon, type CommonOptions } from '../common.ts';
+import { loadDemo } from '../demo-setup.ts';
+import { issueToken } from '../issue-token.ts';
+import { buildProgress } from '../progress.ts';
+import { reportError } from '../report-error.ts';
+import { loadCreateServer } from '../server-loader.ts';
+import { envSubset } from './demo.ts';
+
+interface ServeOptions extends CommonOptions {
+  port: number;
+  host: string;
+  demo: boolean;
+  demoSubset?: number;
+  demoTask: string;
+  workers: number;
+  log: boolean;
+  dashboard: boolean;
+  rateLimit: number;
+}
+
+/** The admin user `serve --demo` creates on an empty database. */
+const ADMIN = 'admin';
+
+/**
+ * `curator serve`: the HTTP API, dashboard and metrics over a curator, builds on worker threads.
+ * With `--demo` (what `npm start` runs) an empty database is first set up: the SpamAssassin
+ * task and corpus, the initial models (progress bar), an admin user and token. The token is
+ * printed once; a restart keeps everything and says how to issue a new one (only hashes are stored).
+ */
+export function registerServe(program: Command): void {
+  withCommon(
+    program
+      .command('serve')
+      .description('run the HTTP API and dashboard (with --demo: set up the SpamAssassin demo on an empty database first)')
+      .option('--port <n>', 'port (env PORT; 0 picks a free one)', intAtLeast(0), envInt('PORT', 8080))
+      .option('--host <host>', 'interface to listen on (env HOST; 0.0.0.0 for every interface)', process.env['HOST'] ?? '127.0.0.1')
+      .option('--demo', 'on an empty database: load the demo task and corpus, build, create an admin user and token', false)
+      .option('--demo-subset <n>', 'demo: load only n emails (env CURATOR_DEMO_SUBSET; default all 6,046)', intAtLeast(20), envSubset())
+      .option('--demo-task <id>', 'demo: the task id', 'spam')
+      .option('--workers <n>', 'build worker threads (env CURATOR_WORKERS)', intAtLeast(1), envInt('CURATOR_WORKERS', 1))
+      .option('--rate-limit <n>', 'requests per minute per token under /v1 (0: no limit)', intAtLeast(0), 600)
+      .option('--no-dashboard', 'do not serve the dashboard at /')
+      .option('--log', 'log every request (fastify logger)', false),
+  ).action(async (opts: ServeOptions) => {
+    const createServer = await loadCreateServer();
+    const curator = await createCurator({ store: opts.db, jobs: { workers: opts.workers } });
+    let adminToken: string | null = null;
+    let server;
+    try {
+      if (opts.demo) adminToken = await setUpDemo(curator, opts);
+      server = await createServer({
+        curator, logger: opts.log, dashboard: opts.dashboard,
+        rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 },
+      });
+      const address = await server.listen({ port: opts.port, host: opts.host });
+      const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
+      const hint = adminToken === null && opts.demo
+        ? `the admin token was printed on first start and is not stored (only its hash); issue another with: npx curator tokens add ${ADMIN} --role admin --db ${opts.db}`
+        : null;
+      emit(opts, { url, db: opts.db, adminToken, hint }, () => [
+        `Curator is listening on ${url}`,
+        `  dashboard ${url}/   API ${url}/v1   docs ${url}/docs   metrics ${url}/metrics`,
+        ...(adminToken === null ? [] : [`  admin token (shown once, only its hash is stored): ${adminToken}`, `  try: curl -H "Authorization: Bearer ${adminToken}" ${url}/v1/me`]),
+        ...(hint === null ? [] : [`  ${hint}`]),
+        '  Ctrl-C stops it; everything is kept in the database.',
+      ].join('\n'));
+    } catch (error) {
+      await curator.close().catch(() => undefined);
+      throw error;
+    }
+    await stopOnSignal(curator, server);
+  });
+}
+
+/**
+ * Sets an empty database up for the demo and answers the new admin token (null when the admin
+ * exists already). Resumable: a first start stopped halfway loads, builds or issues what is missing.
+ */
+async function setUpDemo(curator: Curator, opts: ServeOptions): Promise<string | null> {
+  const taskId = opts.demoTask;
+  const task = await curator.store.corpus.getTask(taskId);
+  if (task === undefined || (await curator.store.listing.countDocuments(taskId)) === 0) {
+    const loaded = await loadDemo(curator, { taskId, ...(opts.demoSubset === undefined ? {} : { subset: opts.demoSubset }) });
+    if (!opts.json) process.stderr.write(`demo: loaded ${loaded.documents} emails into task '${taskId}' (ham ${loaded.labels['ham']}, spam ${loaded.labels['spam']})\n`);
+  }
+  if ((await curator.registry.promotions.activeAt(taskId, GLOBAL)) === null) {
+    const bar = buildProgress(`demo: initial models of '${taskId}'`);
+    try {
+      const outcome = await curator.build(taskId, { actor: 'demo', reason: 'initial model of the demo', onProgress: bar.onProgress });
+      bar.stop();
+      if (!opts.json && outcome.status === 'built') {
+        process.stderr.write(`demo: model #${outcome.model.id} (${outcome.model.estimator}, ${outcome.model.scoreMetric} ${outcome.model.score?.toFixed(4)}) is active; ${outcome.candidates.length} candidates, ${outcome.folds}-fold CV\n`);
+      }
+    } finally {
+      bar.stop();
+    }
+  }
+  if ((await curator.store.corpus.getUser(ADMIN)) !== undefined) return null;
+  await curator.addUser(ADMIN, 'Administrator');
+  const { token } = await issueToken(curator.store, { userId: ADMIN, role: 'admin', label: 'created by the first start of the demo' });
+  return token;
+}
+
+/** Serves until SIGINT/SIGTERM, then closes the server and the curator (a second signal exits at once). */
+function stopOnSignal(curator: Curator, server: { close(): Promise<unknown> }): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      process.stderr.write(`${signal}: stopping (again to force)\n`);
+      server.close()
+        .then(() => curator.close())
+        .then(() => resolve(), (error: unknown) => {
+          process.exitCode = reportError(error, false);
+          resolve();
+        });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function envInt(name: string, fallback: number): number {
+  const v = process.env[name];
+  return v === undefined || v === '' ? fallback : intAtLeast(0)(v);
+}

@@ -113,7 +113,8 @@ export async function runBuild(store: Store, req: BuildRequest, options: BuildOp
   }
 }
 
-function jobResult(o: BuildOutcome): Record<string, Json> {
+/** What a finished build writes to its job row's `result` (the distributed engine reads an outcome back from it). */
+export function jobResult(o: BuildOutcome): Record<string, Json> {
   if (o.status === 'skipped') return { skipped: o.reason };
   return {
     modelId: o.model.id,
@@ -256,7 +257,7 @@ async function buildSteps(
 }
 
 /** Tokenizes once when every candidate's vectorizer analyzes the same way (each fold still fits its own vocabulary). */
-function analyzeOnce(candidates: readonly ExpandedCandidate[], texts: readonly string[]): TextInput {
+export function analyzeOnce(candidates: readonly ExpandedCandidate[], texts: readonly string[]): TextInput {
   const keys = new Set(candidates.map((c) => (c.make().steps[0]![1] as unknown as { analyze(t: string[]): { analyzerKey: string } }).analyze([]).analyzerKey));
   return keys.size === 1 ? candidates[0]!.make().analyze(texts) : texts;
 }
@@ -275,7 +276,7 @@ async function loadChampion(registry: Registry, req: BuildRequest): Promise<{ mo
 }
 
 /** The scorers of every fold: the primary metric, the usual averages, and precision/recall/F1 per label. */
-function scorersFor(config: TaskConfig, labels: readonly string[]): Record<string, Scorer> {
+export function scorersFor(config: TaskConfig, labels: readonly string[]): Record<string, Scorer> {
   const out: Record<string, Scorer> = {};
   for (const name of [config.primaryMetric, 'accuracy', 'precision_macro', 'recall_macro', 'f1_macro']) out[name] ??= getScorer(name);
   for (const label of [...labels].sort()) {
@@ -288,7 +289,7 @@ function scorersFor(config: TaskConfig, labels: readonly string[]): Record<strin
 }
 
 /** The primary metric of a fold's test part restricted to the documents the champion never saw (NaN when none). */
-function freshScorer(metric: string, fold: Fold, fresh: Uint8Array): Scorer {
+export function freshScorer(metric: string, fold: Fold, fresh: Uint8Array): Scorer {
   return new Scorer('__fresh', true, 'predict', (p, yTrue) => {
     const pred = p.predict();
     const yt: string[] = [];
@@ -303,7 +304,7 @@ function freshScorer(metric: string, fold: Fold, fresh: Uint8Array): Scorer {
   });
 }
 
-function cvEvaluations(scoring: Record<string, Scorer>, values: (metric: string) => number[], results: readonly { fitTime: number[]; scoreTime: number[] }[]): Evaluation[] {
+export function cvEvaluations(scoring: Record<string, Scorer>, values: (metric: string) => number[], results: readonly { fitTime: number[]; scoreTime: number[] }[]): Evaluation[] {
   const out: Evaluation[] = [];
   for (const key of Object.keys(scoring)) {
     const foldValues = values(key);
@@ -322,7 +323,7 @@ function cvEvaluations(scoring: Record<string, Scorer>, values: (metric: string)
  * The fitted model on the task's full labelled corpus (global label resolution): recorded as
  * `full_<metric>` evaluations, one value each. For a global model this is its training data.
  */
-async function fullDatasetEvaluations(store: Store, taskId: string, pipeline: Pipeline, config: TaskConfig): Promise<Evaluation[]> {
+export async function fullDatasetEvaluations(store: Store, taskId: string, pipeline: Pipeline, config: TaskConfig): Promise<Evaluation[]> {
   const experts = new Set(await store.corpus.expertUserIds());
   const resolved = resolveLabels(await store.corpus.taskAnnotations(taskId), { kind: 'majority', experts });
   if (resolved.length === 0) return [];

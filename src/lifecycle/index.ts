@@ -36,3 +36,5 @@ export {
   type RollingMetric, type WindowFigures,
 } from './monitor/rolling-metrics.ts';
 export { binomialCdf, oneSidedBinomialTest, decayTests, type ProportionTest } from './monitor/decay-test.ts';
+export { InProcessModelChangeBus, type ModelChange, type ModelChangeBus } from './model-change-bus.ts';
+export { openModelChangeBus } from './model-change-bus-open.ts';

@@ -1,0 +1,116 @@
+/*
+ * Shared setup of the scale-out tests and bench: the real PostgreSQL (a schema per run, dropped
+ * afterwards) and Redis (queue names and key prefixes unique per run, obliterated afterwards).
+ * When either is unreachable the tests skip with the reason, except under CI, where they fail.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { STAGES } from '../../src/jobs/bullmq-queues.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { emails, QUICK } from '../lifecycle/helpers.ts';
+
+export const PG_URL = process.env.CURATOR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.CURATOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+
+async function probePostgres(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message || String(error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function probeRedis(): Promise<string | undefined> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    await r.ping();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message || String(error);
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Why the scale tests cannot run here (undefined when PostgreSQL and Redis both answer). */
+export async function scaleProblem(): Promise<string | undefined> {
+  const [p, r] = await Promise.all([probePostgres(), probeRedis()]);
+  const parts = [p && `PostgreSQL at ${PG_URL}: ${p}`, r && `Redis at ${REDIS_URL}: ${r}`].filter(Boolean);
+  return parts.length === 0 ? undefined : `${parts.join('; ')} unreachable`;
+}
+
+/** A fresh PostgreSQL schema and unique queue names for one test file or bench run. */
+export interface ScaleEnv {
+  readonly dbUrl: string;
+  readonly schema: string;
+  readonly queue: string;
+  readonly prefix: string;
+  dispose(): Promise<void>;
+}
+
+export async function scaleEnv(tag: string): Promise<ScaleEnv> {
+  const id = `${process.pid}_${randomBytes(3).toString('hex')}`;
+  const schema = `curator_${tag}_${id}`;
+  const url = new URL(PG_URL);
+  url.searchParams.set('schema', schema);
+  const dbUrl = url.toString();
+  const queue = `curator-${tag}-${id}`;
+  const prefix = `ct${id}`;
+  const store = await openStore(dbUrl); // migrate once, here, not racing in every child
+  await store.close();
+  return {
+    dbUrl, schema, queue, prefix,
+    async dispose() {
+      for (const stage of STAGES) {
+        const q = new Queue(`${queue}-${stage}`, { connection: { url: REDIS_URL }, prefix });
+        await q.obliterate({ force: true }).catch(() => {});
+        await q.close();
+      }
+      const r = new Redis(REDIS_URL);
+      const keys = await r.keys(`${prefix}:*`);
+      if (keys.length > 0) await r.del(...keys);
+      r.disconnect();
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      try {
+        await admin.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** Creates task `taskId` with `n` labelled SpamAssassin emails (user ana), QUICK candidates and `folds` folds. */
+export async function seedTask(store: Store, taskId: string, n: number, folds = 3, candidates: readonly unknown[] = QUICK): Promise<void> {
+  const { createCurator } = await import('../../src/lifecycle/index.ts');
+  const curator = await createCurator({ store, jobs: { engine: 'in-process' } });
+  if ((await store.corpus.getUser('ana')) === undefined) await curator.addUser('ana');
+  await curator.createTask({ id: taskId, labels: ['ham', 'spam'], candidates: candidates as never, cv: { folds }, minLabels: { global: 20, user: 40, group: 40 } });
+  const mails = emails(n);
+  const docs = await curator.addDocuments(taskId, mails.map((m) => ({ content: m.text })));
+  await curator.annotateMany(taskId, docs.map((d, i) => ({ documentId: d.id, userId: 'ana', label: mails[i]!.label })));
+  await curator.close();
+}
+
+/** Waits until `fn` is truthy (polling), or fails after `ms`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, every = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

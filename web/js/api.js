@@ -64,9 +64,9 @@ function headers(body) {
 
 /**
  * Calls the API: `api('/models?limit=50')`, `api('/models/3/promote', { method: 'POST', body: {} })`.
- * Throws ApiError; a 401 also signs out (expired or revoked token).
+ * Throws ApiError; a 401 also signs out (expired or revoked token) unless `keepSession`.
  */
-export async function api(path, { method = 'GET', body, signal } = {}) {
+export async function api(path, { method = 'GET', body, signal, keepSession = false } = {}) {
   let res;
   try {
     res = await fetch(`/v1${path}`, { method, headers: headers(body), body: body === undefined ? undefined : JSON.stringify(body), signal });
@@ -76,7 +76,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   }
   if (!res.ok) {
     const err = await errorOf(res);
-    if (res.status === 401 && session.token()) signOut(`Your session ended: ${err.message} Sign in again with a valid token.`);
+    if (res.status === 401 && session.token() && !keepSession) signOut(`Your session ended: ${err.message} Sign in again with a valid token.`);
     throw err;
   }
   if (res.status === 204) return null;

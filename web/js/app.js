@@ -29,6 +29,7 @@ let me = null;
 let tasks = [];
 let cleanup = null;
 let controller = null;
+let renders = 0;
 
 /** Parses `#/models/12?status=active` into { page, params, query }. */
 function parseRoute() {
@@ -114,7 +115,7 @@ export async function route() {
     if (heading && document.activeElement?.closest?.('main') == null) heading.focus({ preventScroll: true });
     performance.mark(`curator:ready:${page}`);
     document.body.dataset.page = page;
-    document.body.dataset.ready = String(Date.now());
+    document.body.dataset.ready = String(++renders); // tests wait for this to change
   } catch (err) {
     if (err?.name === 'AbortError' || signal.aborted) return;
     if (err?.status === 401) return;

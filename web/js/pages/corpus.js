@@ -1,4 +1,4 @@
-import { api, qs } from '../api.js';
+import { api } from '../api.js';
 import { h, fmt } from '../dom.js';
 import { title } from '../ui.js';
 import { chartFigure, lineChart } from '../charts.js';
@@ -13,7 +13,7 @@ export async function render(main, ctx) {
   main.append(title(`Corpus of ${ctx.taskId}`));
   const [detail, snaps, trig] = await Promise.all([
     api(`/tasks/${t}`, { signal: ctx.signal }).then(taskDetail),
-    api(`/tasks/${t}/snapshots${qs({ limit: 500 })}`, { signal: ctx.signal }).then(itemsOf),
+    api(`/tasks/${t}/snapshots`, { signal: ctx.signal }).then(itemsOf),
     api(`/tasks/${t}/triggers`, { signal: ctx.signal }),
   ]);
   const events = itemsOf(trig.events ?? trig.history ?? []);

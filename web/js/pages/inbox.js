@@ -41,7 +41,7 @@ export async function render(main, ctx) {
   const showOwn = async () => {
     let mine = [];
     try {
-      mine = itemsOf(await api(`/models${qs({ task: ctx.taskId, scope: `user:${me}`, status: 'active', limit: 1 })}`, { signal: ctx.signal }));
+      mine = itemsOf(await api(`/models${qs({ task: ctx.taskId, scopeKind: 'user', scopeOwner: me, status: 'active', limit: 1 })}`, { signal: ctx.signal }));
     } catch (err) {
       if (err?.name === 'AbortError') return false;
     }

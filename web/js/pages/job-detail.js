@@ -31,16 +31,15 @@ export async function render(main, ctx) {
       replace(outcome, errorBox({ code: 'BUILD_FAILED', message: j.error ?? 'the build failed' }, [{ label: 'Retry', run: () => retry(j) }]));
       announce(`Job ${j.id} failed.`);
     } else if (j.status === 'succeeded') {
-      const models = modelsOf(j.result);
-      replace(outcome, h('div', { class: 'ok-box' }, `Build finished. `, j.result?.decision?.reason ?? '', ' ',
-        models.map((m) => h('a', { href: `#/models/${m}`, 'data-testid': 'job-model' }, `Model #${m}`))));
+      replace(outcome, outcomeOf(j.result));
       announce(`Job ${j.id} finished.`);
     }
   };
   const retry = async (j) => {
     try {
       const r = await api(`/tasks/${encodeURIComponent(j.taskId)}/builds`, { method: 'POST', body: { scope: j.scope, reason: `retry of job ${j.id}` } });
-      location.hash = `#/jobs/${r.jobId}`;
+      if (r.jobId) location.hash = `#/jobs/${r.jobId}`;
+      else replace(outcome, h('p', {}, r.reason));
     } catch (err) {
       replace(outcome, errorBox(err, [{ label: 'Retry', run: () => retry(j) }]));
     }
@@ -52,16 +51,27 @@ export async function render(main, ctx) {
   }
   const controller = new AbortController();
   const onEvent = ({ event, data }) => {
+    if (event === 'job') {
+      // The job row, sent whenever its status, progress or detail changes.
+      bar.value = data.progress ?? bar.value;
+      replace(statusEl, badge(data.status));
+      const p = data.detail?.progress ?? data.detail;
+      const text = p?.stage ? describe(p) : `${data.status} · ${Math.round((data.progress ?? 0) * 100)} %`;
+      stage.textContent = text;
+      line(`job ${data.status} ${Math.round((data.progress ?? 0) * 100)} %${p?.stage ? ` · ${text}` : ''}`);
+      return;
+    }
+    if (event === 'end') {
+      line(`end: ${data.status}${data.error ? ` (${data.error})` : ''}`);
+      return;
+    }
     const type = data?.type ?? event;
     if (type === 'progress') {
-      const p = data.progress ?? data;
-      const frac = typeof p.fraction === 'number' ? p.fraction : typeof data.jobProgress === 'number' ? data.jobProgress : p.total ? p.done / p.total : null;
-      if (frac !== null) bar.value = frac;
-      const text = describe(p);
+      const text = describe(data.progress ?? data);
       stage.textContent = text;
       line(text);
     } else {
-      line(`${type}${data?.error ? `: ${data.error}` : ''}${data?.attempt ? ` (attempt ${data.attempt})` : ''}`);
+      line(`${type}${data?.error ?? data?.message ? `: ${data.error ?? data.message}` : ''}${data?.attempt ? ` (attempt ${data.attempt})` : ''}`);
     }
   };
   stream(`/jobs/${encodeURIComponent(id)}/events`, onEvent, controller.signal)
@@ -82,11 +92,15 @@ function describe(p) {
   return `${p.stage ?? 'working'} ${p.done ?? ''}/${p.total ?? ''}`;
 }
 
-function modelsOf(result) {
-  if (!result || typeof result !== 'object') return [];
-  const ids = [];
-  if (typeof result.modelId === 'number') ids.push(result.modelId);
-  if (result.model?.id) ids.push(result.model.id);
-  for (const m of result.models ?? []) ids.push(typeof m === 'number' ? m : m.id);
-  return [...new Set(ids)];
+/** What a finished build did: skipped (and why), or its model, the promotion decision and the candidates' scores. */
+function outcomeOf(r) {
+  if (!r || typeof r !== 'object') return h('div', { class: 'ok-box' }, 'Build finished.');
+  if (r.skipped) return h('div', { class: 'ok-box' }, `Build finished: skipped — ${r.skipped}`);
+  return h('div', { class: 'ok-box' },
+    h('p', {}, 'Build finished: ', h('a', { href: `#/models/${r.modelId}`, 'data-testid': 'job-model' }, `model #${r.modelId}`),
+      r.promoted ? ' was promoted. ' : ' was kept as a candidate. ', r.reason ?? ''),
+    Array.isArray(r.candidates) && r.candidates.length ? h('table', {}, h('caption', {}, `Candidates (${r.folds ?? '?'} folds)`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Candidate'), h('th', { scope: 'col', class: 'num' }, 'Mean'), h('th', { scope: 'col', class: 'num' }, 'Std'))),
+      h('tbody', {}, r.candidates.map((c) => h('tr', {}, h('td', {}, c.name), h('td', { class: 'num' }, fmt.num(c.mean)), h('td', { class: 'num' }, fmt.num(c.std)))))) : null,
+    r.wallMs ? h('p', { class: 'muted' }, `Wall time ${fmt.ms(r.wallMs)}`) : null);
 }

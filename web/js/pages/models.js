@@ -4,10 +4,11 @@ import { h, fmt, badge, field, replace } from '../dom.js';
 import { errorBox, title, announce } from '../ui.js';
 import { itemsOf } from '../shapes.js';
 
+// [key, header, the API's orderBy for it or null]: the API sorts by creation (= id order) and score.
 const COLUMNS = [
-  ['id', 'ID', true], ['estimator', 'Estimator', true], ['hyperparameters', 'Hyperparameters', false],
-  ['buildTimeMs', 'Build time', true], ['score', 'Score', true], ['blobSize', 'File size', true],
-  ['scope', 'Scope', false], ['status', 'Status', true], ['snapshotId', 'Snapshot', false],
+  ['id', 'ID', 'createdAt'], ['estimator', 'Estimator', null], ['hyperparameters', 'Hyperparameters', null],
+  ['buildTimeMs', 'Build time', null], ['score', 'Score', 'score'], ['blobSize', 'File size', null],
+  ['scope', 'Scope', null], ['status', 'Status', null], ['snapshotId', 'Snapshot', null],
 ];
 const PAGE = 50;
 // Cursors of the pages before the current one, per filter set: "Previous" walks back through them.
@@ -31,8 +32,9 @@ export async function render(main, ctx) {
   const box = h('div', { 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading models…'));
   main.append(box);
   const params = {
-    task: ctx.taskId, limit: PAGE, cursor: q.cursor, status: q.status, estimator: q.estimator, scope: q.scope,
-    minScore: q.minScore, sort: q.sort, order: q.order,
+    task: ctx.taskId, limit: PAGE, cursor: q.cursor, status: q.status, estimator: q.estimator,
+    scopeKind: q.scopeKind, scopeOwner: q.scopeKind && q.scopeKind !== 'global' ? q.scopeOwner : undefined,
+    minScore: q.minScore, maxScore: q.maxScore, orderBy: q.orderBy, direction: q.direction,
   };
   let page;
   try {
@@ -43,13 +45,13 @@ export async function render(main, ctx) {
     return;
   }
   const items = itemsOf(page);
-  const sortBy = q.sort ?? 'id';
-  const order = q.order ?? 'desc';
+  const sortBy = q.orderBy ?? 'createdAt';
+  const order = q.direction ?? 'desc';
   const head = h('tr', {}, COLUMNS.map(([k, label, sortable]) => {
-    const sorted = sortBy === k;
+    const sorted = sortable !== null && sortBy === sortable;
     const th = h('th', { scope: 'col', class: ['buildTimeMs', 'score', 'blobSize', 'id'].includes(k) ? 'num' : '', 'aria-sort': sorted ? (order === 'asc' ? 'ascending' : 'descending') : null });
     if (!sortable) th.append(label);
-    else th.append(h('button', { type: 'button', onclick: () => go({ sort: k, order: sorted && order === 'desc' ? 'asc' : 'desc', cursor: '' }) },
+    else th.append(h('button', { type: 'button', onclick: () => go({ orderBy: sortable, direction: sorted && order === 'desc' ? 'asc' : 'desc', cursor: '' }) },
       label, sorted ? (order === 'asc' ? ' ▲' : ' ▼') : ''));
     return th;
   }));
@@ -85,13 +87,16 @@ export async function render(main, ctx) {
 function filters(q, go, ctx) {
   const status = h('select', { name: 'status' }, ['', 'active', 'candidate', 'retired', 'failed', 'quarantined'].map((s) => h('option', { value: s, selected: (q.status ?? '') === s }, s || 'any')));
   const estimator = h('input', { name: 'estimator', value: q.estimator ?? '', placeholder: 'e.g. LinearSVC' });
-  const scope = h('input', { name: 'scope', value: q.scope ?? '', placeholder: 'global, group:experts, user:ana' });
+  const scopeKind = h('select', { name: 'scopeKind' }, ['', 'global', 'group', 'user'].map((s) => h('option', { value: s, selected: (q.scopeKind ?? '') === s }, s || 'any')));
+  const scopeOwner = h('input', { name: 'scopeOwner', value: q.scopeOwner ?? '', placeholder: 'group or user id' });
   const minScore = h('input', { name: 'minScore', type: 'number', step: '0.01', min: '0', max: '1', value: q.minScore ?? '' });
+  const maxScore = h('input', { name: 'maxScore', type: 'number', step: '0.01', min: '0', max: '1', value: q.maxScore ?? '' });
   return h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter models', onsubmit: (e) => {
     e.preventDefault();
-    go({ status: status.value, estimator: estimator.value.trim(), scope: scope.value.trim(), minScore: minScore.value, cursor: '' });
+    go({ status: status.value, estimator: estimator.value.trim(), scopeKind: scopeKind.value, scopeOwner: scopeOwner.value.trim(), minScore: minScore.value, maxScore: maxScore.value, cursor: '' });
   } },
-  field('Status', status), field('Estimator', estimator), field('Scope', scope), field('Minimum score', minScore),
+  field('Status', status), field('Estimator', estimator), field('Scope', scopeKind), field('Scope owner', scopeOwner, 'for group or user'),
+  field('Minimum score', minScore), field('Maximum score', maxScore),
   h('button', { type: 'submit' }, 'Apply filters'),
   h('span', { class: 'muted' }, `task: ${ctx.taskId ?? '—'}`));
 }

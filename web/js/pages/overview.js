@@ -41,8 +41,9 @@ async function taskSection(d, ctx) {
     train.disabled = true;
     try {
       const r = await api(`/tasks/${encodeURIComponent(t.id)}/builds`, { method: 'POST', body: { reason: ok.reason || 'train now (dashboard)' } });
-      announce(`Build started: job ${r.jobId}.`);
-      location.hash = `#/jobs/${r.jobId}`;
+      announce(r.status === 'debounced' ? `A build of this scope is already running${r.jobId ? ` (job ${r.jobId})` : ''}.` : `Build started: job ${r.jobId}.`);
+      if (r.jobId) location.hash = `#/jobs/${r.jobId}`;
+      else out.replaceChildren(h('p', {}, r.reason));
     } catch (err) {
       out.replaceChildren(errorBox(err, [{ label: 'Retry', run: () => train.click() }]));
     } finally {

@@ -19,7 +19,7 @@ export async function render(main) {
     }
     session.set(token);
     try {
-      await api('/me');
+      await api('/me', { keepSession: true });
       signedIn();
     } catch (err) {
       session.clear();

@@ -7,10 +7,11 @@ import { itemsOf } from '../shapes.js';
 export async function render(main, ctx) {
   main.append(title('Users & groups'));
   const [users, groups, models] = await Promise.all([
-    api(`/users${qs({ limit: 500 })}`, { signal: ctx.signal }).then(itemsOf),
-    api(`/groups${qs({ limit: 500 })}`, { signal: ctx.signal }).then(itemsOf),
+    api('/users', { signal: ctx.signal }).then(itemsOf),
+    api('/groups', { signal: ctx.signal }).then(itemsOf),
     api(`/models${qs({ task: ctx.taskId, status: 'active', limit: 500 })}`, { signal: ctx.signal }).then(itemsOf).catch(() => []),
   ]);
+  const groupsOf = (uid) => groups.filter((g) => (g.members ?? []).includes(uid)).map((g) => g.id);
   const byScope = new Map();
   for (const m of models) byScope.set(fmt.scope(m.scope), [...(byScope.get(fmt.scope(m.scope)) ?? []), m]);
   const modelLinks = (key) => {
@@ -37,11 +38,11 @@ export async function render(main, ctx) {
     h('h2', {}, `Users (${users.length})`),
     h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'users-table' },
       h('thead', {}, h('tr', {}, ['User', 'Name', 'Groups', `Active user models (${ctx.taskId})`].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.id), h('td', {}, u.displayName), h('td', {}, (u.groups ?? []).map((g) => (typeof g === 'string' ? g : g.id)).join(', ') || '—'), h('td', {}, modelLinks(`user:${u.id}`))))))),
+      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.id), h('td', {}, u.displayName), h('td', {}, groupsOf(u.id).join(', ') || '—'), h('td', {}, modelLinks(`user:${u.id}`))))))),
     h('h2', {}, `Groups (${groups.length})`),
     h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'groups-table' },
-      h('thead', {}, h('tr', {}, ['Group', 'Expert', 'Description', `Active group models (${ctx.taskId})`].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, groups.map((g) => h('tr', {}, h('td', {}, g.id), h('td', {}, g.expert ? 'yes' : 'no'), h('td', {}, g.description), h('td', {}, modelLinks(`group:${g.id}`))))))),
+      h('thead', {}, h('tr', {}, ['Group', 'Expert', 'Members', `Active group models (${ctx.taskId})`].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, groups.map((g) => h('tr', {}, h('td', {}, g.id), h('td', {}, g.expert ? 'yes' : 'no'), h('td', {}, (g.members ?? []).join(', ') || '—'), h('td', {}, modelLinks(`group:${g.id}`))))))),
     h('h2', {}, 'Global model'), h('p', {}, modelLinks('global')),
     h('h2', {}, 'Add'),
     h('div', { class: 'grid2' },

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { GLOBAL } from '../../src/store/index.ts';
+import { chromiumMissing, startBrowserApp, type BrowserApp } from './browser-app.ts';
+
+/*
+ * The dashboard in a real Chromium against a real server (temp SQLite file, worker-thread
+ * builds): sign in, the models table, a build followed live to its end, a promotion that
+ * changes the active model, stale data after a change in another tab, an expired token, and a
+ * screenshot of every page at 1280 and 390 px.
+ */
+const missing = chromiumMissing();
+
+describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, () => {
+  let app: BrowserApp;
+  before(async () => {
+    app = await startBrowserApp();
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  test('a wrong token is refused on the sign-in page; a good one opens the overview with the active model', async () => {
+    const page = await app.page();
+    await page.goto(`${app.url}/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await app.shoot(page, 'signin');
+    await page.getByLabel('API token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.error-box', { hasText: 'UNAUTHENTICATED' }).waitFor();
+    await app.signIn(page, app.tokens.admin);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    assert.match(await page.getByTestId('whoami').innerText(), /ana \(admin\)/);
+    assert.equal(await page.getByTestId('corpus-size').innerText(), '30');
+    // The global model, and ana's own (her 30 labels passed the growth rule for user scopes).
+    const active = await app.curator.registry.models.list({ taskId: 'spam', status: 'active', scope: GLOBAL }, { limit: 10 });
+    assert.equal(active.items.length, 1);
+    await page.getByTestId('active-models').getByRole('link', { name: `#${active.items[0]!.id}` }).waitFor();
+    await app.shoot(page, 'overview');
+    await page.close();
+  });
+
+  test('the models table shows the registered models, sorts by score and filters by status', async () => {
+    const page = await app.page();
+    await app.signIn(page, app.tokens.admin);
+    await page.goto(`${app.url}/#/models`);
+    const table = page.getByTestId('models-table');
+    await table.waitFor();
+    const rows = table.locator('tbody tr');
+    const count = (await app.curator.registry.models.list({ taskId: 'spam' }, { limit: 100 })).items.length;
+    assert.equal(await rows.count(), count);
+    const header = await table.locator('thead').innerText();
+    for (const col of ['ID', 'Estimator', 'Hyperparameters', 'Build time', 'Score', 'File size', 'Scope', 'Status', 'Snapshot']) assert.ok(header.includes(col), col);
+    await app.rendered(page, () => table.getByRole('button', { name: /Score/ }).click());
+    assert.match(await page.evaluate('location.hash'), /orderBy=score/);
+    assert.equal(await page.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
+    await page.getByLabel('Status').selectOption('active');
+    await app.rendered(page, () => page.getByRole('button', { name: 'Apply filters' }).click());
+    assert.match(await page.evaluate('location.hash'), /status=active/);
+    const active = (await app.curator.registry.models.list({ taskId: 'spam', status: 'active' }, { limit: 100 })).items;
+    assert.equal(await page.getByTestId('models-table').locator('tbody tr').count(), active.length);
+    assert.deepEqual(await page.getByTestId('models-table').locator('tbody tr .badge').allInnerTexts(), active.map(() => 'active'));
+    await app.shoot(page, 'models');
+    await page.close();
+  });
+
+  test('train now: the build is followed live over SSE to its end, then its model is in the table', async () => {
+    // New labels, so the build has a new snapshot to train on (an unchanged corpus is skipped).
+    const more = app.spare.slice(0, 4);
+    const docs = await app.curator.addDocuments('spam', more.map((r) => ({ content: r.text, authorId: 'ana' })));
+    await app.curator.annotateMany('spam', docs.map((d, i) => ({ documentId: d.id, userId: 'ana', label: more[i]!.label })));
+    const page = await app.page();
+    await app.signIn(page, app.tokens.admin);
+    await page.getByRole('button', { name: 'Train now' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Reason').fill('browser test build');
+    await dialog.getByRole('button', { name: 'Train now' }).click();
+    await page.waitForFunction('/^#\\/jobs\\/\\d+$/.test(location.hash)');
+    await page.getByRole('heading', { name: /^Job \d+$/ }).waitFor();
+    const log = page.getByTestId('job-log');
+    await page.getByTestId('job-status').getByText('succeeded').waitFor({ timeout: 120_000 });
+    const lines = await log.innerText();
+    assert.match(lines, /job (queued|running)/, 'the log shows the job before it ended');
+    assert.match(lines, /end: succeeded/);
+    assert.equal(await page.locator('#job-progress').getAttribute('value'), '1');
+    await page.getByTestId('job-outcome').getByText('Build finished').waitFor();
+    const modelLink = page.getByTestId('job-model');
+    assert.match(await modelLink.innerText(), /model #\d+/);
+    await app.shoot(page, 'job-detail');
+    await page.goto(`${app.url}/#/jobs`);
+    await page.getByTestId('jobs-table').waitFor();
+    await app.shoot(page, 'jobs');
+    await page.close();
+  });
+
+  test('promote a candidate after confirming: the active model changes and the history records it', async () => {
+    const candidate = (await app.curator.registry.models.list({ taskId: 'spam', status: 'candidate', scope: GLOBAL }, { limit: 1 })).items[0];
+    assert.ok(candidate, 'the second build left a candidate: its own model or the champion it replaced');
+    const page = await app.page();
+    await app.signIn(page, app.tokens.admin);
+    await page.goto(`${app.url}/#/models/${candidate.id}`);
+    await page.getByRole('heading', { name: `Model #${candidate.id}` }).waitFor();
+    await page.getByRole('button', { name: 'Promote' }).click();
+    await page.getByRole('dialog').getByLabel('Reason').fill('promoted in the browser test');
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote' }).click();
+    await page.getByTestId('promotions').getByText('promoted in the browser test').waitFor();
+    await app.shoot(page, 'model-detail');
+    await page.goto(`${app.url}/#/overview`);
+    await page.getByTestId('active-models').getByRole('link', { name: `#${candidate.id}` }).waitFor();
+    const active = (await app.curator.registry.models.list({ taskId: 'spam', status: 'active', scope: GLOBAL }, { limit: 10 })).items;
+    assert.deepEqual(active.map((m) => m.id), [candidate.id]);
+    await page.close();
+  });
+
+  test('stale data: a model retired in another tab gives the API message and a reload action', async () => {
+    const candidate = (await app.curator.registry.models.list({ taskId: 'spam', status: 'candidate', scope: GLOBAL }, { limit: 1 })).items[0];
+    assert.ok(candidate, 'the promotion left the former champion as a candidate');
+    const tab1 = await app.page();
+    const tab2 = await app.page();
+    await app.signIn(tab1, app.tokens.admin);
+    await app.signIn(tab2, app.tokens.admin);
+    await tab1.goto(`${app.url}/#/models/${candidate.id}`);
+    await tab2.goto(`${app.url}/#/models/${candidate.id}`);
+    await tab2.getByRole('button', { name: 'Retire' }).click();
+    await tab2.getByRole('dialog').getByRole('button', { name: 'Retire' }).click();
+    await tab2.locator('p', { hasText: 'retired' }).first().waitFor();
+    await tab1.getByRole('button', { name: 'Promote' }).click();
+    await tab1.getByRole('dialog').getByRole('button', { name: 'Promote' }).click();
+    const box = tab1.getByTestId('action-result').locator('.error-box');
+    await box.waitFor();
+    const text = await box.innerText();
+    assert.match(text, /retired|not a candidate|INVALID_STATE|CONFLICT/i, text);
+    await app.shoot(tab1, 'stale-data');
+    await box.getByRole('button', { name: 'Reload' }).click();
+    await tab1.getByRole('button', { name: 'Promote' }).waitFor({ state: 'detached' });
+    assert.match(await tab1.locator('main').innerText(), /retired/);
+    await tab1.close();
+    await tab2.close();
+  });
+
+  test('an expired token returns to sign-in with a message, and signing in again returns to the same page', async () => {
+    const short = 'tok-short-0123456789abcdef';
+    const expiresAt = new Date(Date.now() + 4000);
+    await app.curator.store.corpus.createToken({ userId: 'ana', token: short, role: 'admin', label: 'short', expiresAt });
+    const page = await app.page();
+    await app.signIn(page, short);
+    await page.goto(`${app.url}/#/triggers`);
+    await page.getByRole('heading', { name: /Trigger rules/ }).waitFor();
+    await page.waitForTimeout(Math.max(0, expiresAt.getTime() - Date.now() + 200));
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.match(await page.getByTestId('signin-notice').innerText(), /session ended.*expired/i);
+    await app.shoot(page, 'expired-token');
+    await page.getByLabel('API token').fill(app.tokens.admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    await page.close();
+  });
+
+  test('trigger rules are edited and saved; the server names a bad field; corpus, users and groups pages render', async () => {
+    const page = await app.page();
+    await app.signIn(page, app.tokens.admin);
+    await page.goto(`${app.url}/#/triggers`);
+    await page.getByRole('heading', { name: /Trigger rules/ }).waitFor();
+    await page.getByLabel('New rule kind').selectOption('schedule');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByLabel('Every (hours)').fill('24');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByTestId('triggers-result').getByText('Saved.').waitFor();
+    const { config } = await app.curator.task('spam');
+    assert.ok(config.triggers.some((r) => r.kind === 'schedule' && r.everyMs === 24 * 3600 * 1000), JSON.stringify(config.triggers));
+    await page.getByLabel('New labels (N)').fill('0');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    const err = page.getByTestId('triggers-result').locator('.error-box');
+    await err.waitFor();
+    assert.match(await err.innerText(), /labels/);
+    await app.shoot(page, 'triggers');
+    await page.goto(`${app.url}/#/corpus`);
+    await page.getByRole('heading', { name: /Corpus of spam/ }).waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    await app.shoot(page, 'corpus');
+    await page.goto(`${app.url}/#/users`);
+    await page.getByTestId('users-table').getByRole('cell', { name: 'bob', exact: true }).waitFor();
+    assert.match(await page.getByTestId('groups-table').innerText(), /experts[\s\S]*ana/);
+    await app.shoot(page, 'users');
+    await page.close();
+  });
+});

@@ -86,6 +86,7 @@ const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const { curator } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
+  app.removeContentTypeParser('text/plain'); // JSON in: a text body is a 415, not a string to validate
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(options.checkResponses ? checkedSerializer : plainSerializer);
   app.setErrorHandler((error, request, reply) => {

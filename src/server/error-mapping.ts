@@ -99,8 +99,8 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
   const status = e !== null && typeof e === 'object' && typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     const message = typeof e.message === 'string' ? e.message : `request failed with status ${status}`;
-    const code = e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError) ? 'INVALID_JSON' : (HTTP_CODES[status] ?? 'BAD_REQUEST');
-    const text = code === 'INVALID_JSON' ? `body is not valid JSON: ${message}` : message;
+    const code = e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError ? 'INVALID_JSON' : (HTTP_CODES[status] ?? 'BAD_REQUEST');
+    const text = code === 'INVALID_JSON' ? `body is not valid JSON: ${message}` : code === 'UNSUPPORTED_MEDIA_TYPE' ? `${message}: send JSON with content-type application/json` : message;
     return { status, body: { error: { code, message: text, field: code === 'INVALID_JSON' ? 'body' : null } } };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error (logged on the server)', field: null } } };

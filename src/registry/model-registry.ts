@@ -9,7 +9,7 @@ import {
   type Scope,
   type Store,
 } from '../store/index.ts';
-import { sha256OfBytes, sha256OfBytesOffThread } from './checksum.ts';
+import { sha256OfBytes, sha256OfBytesOffThread, sha256Stream } from './checksum.ts';
 import { rollbackWithin } from './promotions.ts';
 import * as v from './validate.ts';
 
@@ -149,23 +149,30 @@ export class ModelRegistry {
    * previous good model), then throws CHECKSUM_MISMATCH: the bytes are never returned.
    */
   async load(id: number): Promise<LoadedModel> {
-    const { model, bytes } = await this.fetchBlob('load', id);
-    if (bytes.byteLength !== model.blobSize || sha256OfBytes(bytes) !== model.blobSha256) await this.rejectCorrupt('load', model, bytes);
+    const { model, bytes, sha256 } = await this.fetchBlob('load', id);
+    if (bytes.byteLength !== model.blobSize || (sha256 ?? sha256OfBytes(bytes)) !== model.blobSha256) await this.rejectCorrupt('load', model, bytes);
     return { model, bytes };
   }
 
   /**
-   * `load` and decode in one step: `decode` (e.g. the model file loader) runs while the SHA-256
-   * is computed on another thread, so a verified model is ready sooner. The decoded value is
-   * returned only when the checksum matches; on a mismatch it is dropped, the model is
-   * quarantined and CHECKSUM_MISMATCH thrown, exactly as `load` does.
+   * `load` and decode in one step, so a verified model is ready sooner: where the store streams
+   * the blob (PostgreSQL) the SHA-256 is computed as the bytes arrive and checked before
+   * `decode` (e.g. the model file loader) runs; elsewhere `decode` runs while the SHA-256 is
+   * computed on another thread. The decoded value is returned only when the checksum matches;
+   * on a mismatch it is dropped, the model is quarantined and CHECKSUM_MISMATCH thrown, exactly
+   * as `load` does.
    *
    * @example const { value: pipeline } = await registry.models.loadDecoded(id, (bytes) => loadModel(bytes, { expect: 'Pipeline' }));
    */
   async loadDecoded<T>(id: number, decode: (bytes: Uint8Array) => T): Promise<{ model: Model; value: T }> {
     const fn = 'loadDecoded';
     if (typeof decode !== 'function') throw new CuratorError('INVALID_ARGUMENT', `${fn}: decode must be a function`, { field: 'decode' });
-    const { model, bytes } = await this.fetchBlob(fn, id);
+    const { model, bytes, sha256 } = await this.fetchBlob(fn, id);
+    // Hashed as the bytes arrived: check first, so a decoder never sees damaged bytes.
+    if (sha256 !== undefined) {
+      if (bytes.byteLength !== model.blobSize || sha256 !== model.blobSha256) await this.rejectCorrupt(fn, model, bytes);
+      return { model, value: decode(bytes) };
+    }
     const digest = sha256OfBytesOffThread(bytes);
     let decoded: { value: T } | { error: unknown };
     try {
@@ -178,19 +185,23 @@ export class ModelRegistry {
     return { model, value: decoded.value };
   }
 
-  /** The model row and its stored bytes, not yet verified. */
-  private async fetchBlob(fn: string, id: number): Promise<LoadedModel> {
+  /**
+   * The model row and its stored bytes, not yet verified; with their SHA-256 where the store
+   * streams the bytes (hashed while the rest was still in flight, off the critical path).
+   */
+  private async fetchBlob(fn: string, id: number): Promise<LoadedModel & { sha256?: string }> {
     const modelId = v.positiveInt(fn, 'id', id);
     const model = await this.store.models.get(modelId);
     if (model === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no model ${modelId}`, { field: 'id' });
     if (model.status === 'quarantined') {
       throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} is quarantined (its blob failed its checksum)`, { field: 'id' });
     }
-    const bytes = await this.store.models.getBlob(modelId);
+    const hash = this.store.capabilities.streamsBytes ? sha256Stream() : undefined;
+    const bytes = await this.store.models.getBlob(modelId, { sizeHint: model.blobSize, ...(hash === undefined ? {} : { onBytes: hash.update }) });
     if (bytes === undefined) {
       throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} has no blob (retention deleted it; status ${model.status})`, { field: 'id' });
     }
-    return { model, bytes };
+    return hash === undefined ? { model, bytes } : { model, bytes, sha256: hash.hex() };
   }
 
   private async rejectCorrupt(fn: string, model: Model, bytes: Uint8Array): Promise<never> {

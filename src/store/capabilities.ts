@@ -22,6 +22,12 @@ export interface DialectCapabilities {
   readonly jsonStorage: 'text';
   /** Deleted rows give their space back to the file (SQLite incremental vacuum), not only to the database. */
   readonly reclaimsFileSpace: boolean;
+  /**
+   * A large bytes value arrives in pieces while the rest is still in flight (`readLargeBytes`),
+   * so a checksum can run during the read; without it the value comes in one synchronous call
+   * and the checksum is better run on another thread while the caller decodes.
+   */
+  readonly streamsBytes: boolean;
 }
 
 /** A backend: Kysely's dialect plus the few things Kysely leaves to us. */
@@ -46,9 +52,18 @@ export interface StoreDialect {
    */
   tuneBlobColumn?(db: Kysely<never>, table: string, column: string): Promise<void>;
   /**
-   * Runs a one-column select of bytes, outside any transaction, by a faster path than the
-   * query builder's where the backend has one (PostgreSQL: binary COPY instead of hex text).
-   * Resolves to the values in row order, or undefined to say "use the ordinary query".
+   * Reads one large value — a one-column select of bytes matching at most one row — outside
+   * any transaction, handing its bytes to `options.onBytes` in order as they arrive
+   * (PostgreSQL: sliced on the server, sent by binary COPY). Resolves to the value, null when
+   * no row matched, or undefined to say "use the ordinary query". Present where `streamsBytes`.
    */
-  readBytes?(query: CompiledQuery): Promise<Uint8Array[] | undefined>;
+  readLargeBytes?(query: CompiledQuery, options: LargeBytesOptions): Promise<Uint8Array | null | undefined>;
+}
+
+/** How a large value is read: the size expected, and who sees its bytes as they arrive. */
+export interface LargeBytesOptions {
+  /** The size the caller expects (e.g. the model row's blob size), so the buffer is allocated once. */
+  readonly sizeHint?: number;
+  /** Sees every byte of the value exactly once, in order. */
+  readonly onBytes?: (chunk: Uint8Array) => void;
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { CuratorError } from '../ml/errors.ts';
-import type { StoreDialect } from './capabilities.ts';
+import type { LargeBytesOptions, StoreDialect } from './capabilities.ts';
 import { guarded } from './db-errors.ts';
 import { insertRow } from './insert-row.ts';
 import { scopeColumns, toBytes, toEvaluation, toModel, toMs } from './mappers.ts';
@@ -130,16 +130,22 @@ export class ModelRepo {
     });
   }
 
-  /** The stored bytes, or undefined when the model has none (never had, or retention deleted it). */
-  async getBlob(modelId: number): Promise<Uint8Array | undefined> {
+  /**
+   * The stored bytes, or undefined when the model has none (never had, or retention deleted it).
+   * `options.onBytes` sees every byte once, in order: as they arrive where the backend streams
+   * (`capabilities.streamsBytes`), else all at once after the read.
+   */
+  async getBlob(modelId: number, options: LargeBytesOptions = {}): Promise<Uint8Array | undefined> {
     const q = this.db.selectFrom('model_blobs').select('data').where('model_id', '=', modelId);
     // Outside a transaction the backend may have a faster path for big values (PostgreSQL: binary COPY).
-    if (!this.db.isTransaction && this.dialect.readBytes !== undefined) {
-      const values = await this.dialect.readBytes(q.compile());
-      if (values !== undefined) return values[0];
+    if (!this.db.isTransaction && this.dialect.readLargeBytes !== undefined) {
+      const value = await this.dialect.readLargeBytes(q.compile(), options);
+      if (value !== undefined) return value ?? undefined;
     }
     const r = await q.executeTakeFirst();
-    return r === undefined ? undefined : toBytes(r.data);
+    const bytes = r === undefined ? undefined : toBytes(r.data);
+    if (bytes !== undefined) options.onBytes?.(bytes);
+    return bytes;
   }
 
   /** Deletes the blobs of these models; returns how many existed. */

@@ -1,37 +1,127 @@
 import type pg from 'pg';
 import type { CompiledQuery } from 'kysely';
+import type { LargeBytesOptions } from './capabilities.ts';
 
 /*
  * Reading big bytea values fast. In pg's text protocol a bytea travels as hex: the server
  * hex-encodes it, the driver decodes the message to a JS string and parses the hex (about
  * 0.7 s for 10 MB on the bench box; base64 via encode() is still ~0.15 s). pg's parser cannot
- * take binary results, but it hands COPY data over as raw bytes, so a one-column select is run
- * as `COPY (…) TO STDOUT (FORMAT binary)`: no encoding on either side (~25 ms for 10 MB).
+ * take binary results, but it hands COPY data over as raw bytes, so a select is run as
+ * `COPY (…) TO STDOUT (FORMAT binary)`: no encoding on either side.
+ *
+ * One big value is also sliced on the server (see copyOutLargeBytes): PostgreSQL sends each
+ * row as one protocol message and pg buffers a whole message before handing it over, growing
+ * its buffer by doubling (~2x the value in throw-away buffers, all of it garbage for the GC) and
+ * delivering nothing until the last byte is in. Slices of 64 KiB arrive one by one, are copied
+ * once into a buffer of the expected size and can be hashed while the rest is in flight.
  */
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Signature, flags (int32), header extension length (int32). */
 const HEADER_BYTES = SIGNATURE.length + 8;
+/** Bytes per slice of a large value: about one socket read, so pg's parser buffers little. */
+export const SLICE_BYTES = 64 * 1024;
+
+/** Where the bytea values of a binary COPY stream go, as they arrive. */
+interface ValueSink<R> {
+  /** Fields per tuple: the bytea alone, or an int4 sequence number and the bytea. */
+  readonly fields: 1 | 2;
+  /** A value of `length` bytes starts; `seq` is the tuple's int4 when `fields` is 2. */
+  begin(length: number, seq: number): void;
+  /** The next bytes of the current value (a view of pg's buffer: copy what must be kept). */
+  write(chunk: Buffer): void;
+  end(): void;
+  result(): R;
+}
+
+/** Each value into a buffer of its own, 8-byte aligned when large (the model file loader uses aligned arrays in place). */
+class SeparateValues implements ValueSink<Uint8Array[]> {
+  readonly fields = 1;
+  private readonly values: Uint8Array[] = [];
+  private value = Buffer.alloc(0);
+  private filled = 0;
+
+  begin(length: number): void {
+    this.value = Buffer.allocUnsafe(length);
+    this.filled = 0;
+  }
+
+  write(chunk: Buffer): void {
+    chunk.copy(this.value, this.filled);
+    this.filled += chunk.length;
+  }
+
+  end(): void {
+    const v = this.value;
+    this.values.push(new Uint8Array(v.buffer, v.byteOffset, v.length));
+  }
+
+  result(): Uint8Array[] {
+    return this.values;
+  }
+}
+
+/** The slices of one value, numbered 0, 1, 2, …, joined into one buffer; null when there was no row. */
+class JoinedSlices implements ValueSink<Uint8Array | null> {
+  readonly fields = 2;
+  private buffer: Buffer;
+  private filled = 0;
+  private slices = 0;
+
+  constructor(
+    sizeHint: number,
+    private readonly onBytes: ((chunk: Uint8Array) => void) | undefined,
+  ) {
+    // Its own ArrayBuffer, so offset 0 and 8-byte aligned, allocated once when the hint is right.
+    this.buffer = Buffer.allocUnsafeSlow(Math.max(0, sizeHint));
+  }
+
+  begin(length: number, seq: number): void {
+    if (seq !== this.slices) throw new Error(`binary COPY: slice ${seq} arrived where slice ${this.slices} was due (more than one row?)`);
+    this.slices++;
+    const need = this.filled + length;
+    if (need > this.buffer.length) {
+      // Bigger than the caller expected (a tampered or replaced blob): grow, the checksum decides.
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.buffer.length * 2, SLICE_BYTES));
+      this.buffer.copy(grown, 0, 0, this.filled);
+      this.buffer = grown;
+    }
+  }
+
+  write(chunk: Buffer): void {
+    chunk.copy(this.buffer, this.filled);
+    const start = this.filled;
+    this.filled += chunk.length;
+    this.onBytes?.(new Uint8Array(this.buffer.buffer, start, chunk.length));
+  }
+
+  end(): void {}
+
+  result(): Uint8Array | null {
+    return this.slices === 0 ? null : new Uint8Array(this.buffer.buffer, 0, this.filled);
+  }
+}
 
 /**
  * pg's "submittable" protocol: the client drives it with the server's messages. The binary
- * COPY stream of a one-column select is parsed as it arrives, each value copied once, straight
- * from the socket buffer into a buffer of its own (8-byte aligned when large: the model file
- * loader uses aligned arrays in place).
+ * COPY stream is parsed as it arrives, whatever the message boundaries, and every value's
+ * bytes go straight from pg's buffer to the sink.
  */
-class CopyOut {
-  private readonly values: Uint8Array[] = [];
+class CopyOut<R> {
   private error: unknown;
-  private settle!: { resolve: (values: Uint8Array[]) => void; reject: (error: unknown) => void };
-  readonly done = new Promise<Uint8Array[]>((resolve, reject) => (this.settle = { resolve, reject }));
+  private settle!: { resolve: (value: R) => void; reject: (error: unknown) => void };
+  readonly done = new Promise<R>((resolve, reject) => (this.settle = { resolve, reject }));
   /** Bytes of a header or tuple header split across messages. */
   private carry = Buffer.alloc(0);
   private phase: 'header' | 'tuple' | 'value' | 'end' = 'header';
   private need = HEADER_BYTES;
-  private value: Buffer | undefined;
-  private filled = 0;
+  /** Bytes of the current value still to come. */
+  private left = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly sink: ValueSink<R>,
+  ) {}
 
   submit(connection: { query(text: string): void }): void {
     connection.query(this.text);
@@ -50,12 +140,11 @@ class CopyOut {
     let off = 0;
     while (off < chunk.length) {
       if (this.phase === 'value') {
-        const value = this.value!;
-        const n = Math.min(value.length - this.filled, chunk.length - off);
-        chunk.copy(value, this.filled, off, off + n);
-        this.filled += n;
+        const n = Math.min(this.left, chunk.length - off);
+        this.sink.write(chunk.subarray(off, off + n));
+        this.left -= n;
         off += n;
-        if (this.filled === value.length) this.endValue();
+        if (this.left === 0) this.endValue();
         continue;
       }
       if (this.phase === 'end') throw new Error('binary COPY: data after the trailer');
@@ -78,29 +167,34 @@ class CopyOut {
       this.nextTuple();
       return;
     }
-    // A tuple: field count (int16, -1 ends the stream), then the value's length (int32) and bytes.
+    // A tuple: field count (int16, -1 ends the stream), then per field its length (int32) and
+    // bytes: [int4 sequence number,] bytea.
     const fields = head.readInt16BE(0);
     if (fields === -1) {
       this.phase = 'end';
       return;
     }
-    if (fields !== 1) throw new Error(`binary COPY: expected one column, got ${fields}`);
-    if (head.length < 6) {
-      this.need = 6;
+    if (fields !== this.sink.fields) throw new Error(`binary COPY: expected ${this.sink.fields} column(s), got ${fields}`);
+    const headBytes = fields === 1 ? 6 : 14;
+    if (head.length < headBytes) {
+      this.need = headBytes;
       return;
     }
-    const len = head.readInt32BE(2);
+    let seq = 0;
+    if (fields === 2) {
+      if (head.readInt32BE(2) !== 4) throw new Error('binary COPY: the sequence number is not an int4');
+      seq = head.readInt32BE(6);
+    }
+    const len = head.readInt32BE(headBytes - 4);
     if (len < 0) throw new Error('binary COPY: unexpected NULL');
-    this.value = Buffer.allocUnsafe(len);
-    this.filled = 0;
+    this.sink.begin(len, seq);
+    this.left = len;
     this.phase = 'value';
     if (len === 0) this.endValue();
   }
 
   private endValue(): void {
-    const v = this.value!;
-    this.values.push(new Uint8Array(v.buffer, v.byteOffset, v.length));
-    this.value = undefined;
+    this.sink.end();
     this.nextTuple();
   }
 
@@ -117,7 +211,7 @@ class CopyOut {
 
   handleReadyForQuery(): void {
     if (this.error === undefined && this.phase !== 'end') this.error = new Error('binary COPY: the stream ended early');
-    if (this.error === undefined) this.settle.resolve(this.values);
+    if (this.error === undefined) this.settle.resolve(this.sink.result());
     else this.settle.reject(this.error);
   }
 
@@ -142,6 +236,15 @@ export function inlineIntegerParameters(query: CompiledQuery): string | undefine
   return query.sql.replace(/\$(\d+)\b/g, (_, n: string) => String(params[Number(n) - 1]));
 }
 
+async function runCopy<R>(pool: pg.Pool, text: string, sink: ValueSink<R>): Promise<R> {
+  const client = await pool.connect();
+  try {
+    return await (client.query(new CopyOut(text, sink) as never) as CopyOut<R>).done;
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * Runs a one-column select of non-null bytea through binary COPY on a pooled connection and
  * returns the values in row order. Undefined when the query has parameters COPY cannot carry,
@@ -150,10 +253,21 @@ export function inlineIntegerParameters(query: CompiledQuery): string | undefine
 export async function copyOutBytes(pool: pg.Pool, query: CompiledQuery): Promise<Uint8Array[] | undefined> {
   const select = inlineIntegerParameters(query);
   if (select === undefined) return undefined;
-  const client = await pool.connect();
-  try {
-    return await (client.query(new CopyOut(`COPY (${select}) TO STDOUT (FORMAT binary)`) as never) as CopyOut).done;
-  } finally {
-    client.release();
-  }
+  return runCopy(pool, `COPY (${select}) TO STDOUT (FORMAT binary)`, new SeparateValues());
+}
+
+/**
+ * Reads one non-null bytea — a one-column select matching at most one row — in slices cut on
+ * the server (substr of a TOAST value stored EXTERNAL fetches only that slice's chunks), and
+ * joins them into one 8-byte-aligned buffer. Null when no row matched; undefined when the query
+ * has parameters COPY cannot carry. More than one row is an error.
+ */
+export async function copyOutLargeBytes(pool: pg.Pool, query: CompiledQuery, options: LargeBytesOptions = {}): Promise<Uint8Array | null | undefined> {
+  const select = inlineIntegerParameters(query);
+  if (select === undefined) return undefined;
+  // An empty value still gives one (empty) slice, so "no row" and "empty" stay apart.
+  const sliced =
+    `select k::int4, substr(v.b, k * ${SLICE_BYTES} + 1, ${SLICE_BYTES}) from (${select}) as v(b) ` +
+    `cross join lateral generate_series(0, greatest(0, (octet_length(v.b) - 1) / ${SLICE_BYTES})) as k`;
+  return runCopy(pool, `COPY (${sliced}) TO STDOUT (FORMAT binary)`, new JoinedSlices(options.sizeHint ?? 0, options.onBytes));
 }

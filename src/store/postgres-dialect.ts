@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PostgresDialect, sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import type { ConstraintKind, StoreDialect } from './capabilities.ts';
-import { copyOutBytes } from './pg-copy-bytes.ts';
+import { copyOutLargeBytes } from './pg-copy-bytes.ts';
 
 const PG_CONSTRAINTS: Record<string, ConstraintKind> = {
   '23505': 'unique',
@@ -59,6 +59,7 @@ export function createPostgresDialect(connectionString: string, options: Postgre
       maxBindParameters: 65535,
       jsonStorage: 'text',
       reclaimsFileSpace: false,
+      streamsBytes: true,
     },
     kysely: new PostgresDialect({ pool }),
     ...(schema === undefined ? {} : { schema }),
@@ -76,6 +77,6 @@ export function createPostgresDialect(connectionString: string, options: Postgre
     async tuneBlobColumn(db: Kysely<never>, table: string, column: string): Promise<void> {
       await sql`alter table ${sql.table(table)} alter column ${sql.id(column)} set storage external`.execute(db);
     },
-    readBytes: (query) => copyOutBytes(pool, query),
+    readLargeBytes: (query, opts) => copyOutLargeBytes(pool, query, opts),
   };
 }

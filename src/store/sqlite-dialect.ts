@@ -44,6 +44,7 @@ export function createSqliteDialect(path: string): StoreDialect {
       maxBindParameters: 32766,
       jsonStorage: 'text',
       reclaimsFileSpace: true,
+      streamsBytes: false,
     },
     kysely: immediateTransactions(new SqliteDialect({ database })),
     identity: (col: ColumnDefinitionBuilder) => col.primaryKey().autoIncrement(),

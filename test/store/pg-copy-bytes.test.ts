@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import pg from 'pg';
-import { copyOutBytes, inlineIntegerParameters } from '../../src/store/pg-copy-bytes.ts';
+import { openStore } from '../../src/store/index.ts';
+import { copyOutBytes, copyOutLargeBytes, inlineIntegerParameters, SLICE_BYTES } from '../../src/store/pg-copy-bytes.ts';
 import { BACKENDS, PG_URL } from './backends.ts';
 
 const postgres = BACKENDS.find((b) => b.name.startsWith('postgres'))!;
@@ -35,6 +36,74 @@ describe('binary COPY reads of bytea (PostgreSQL fast path)', () => {
     } finally {
       await pool.query(`drop schema if exists ${schema} cascade`);
       await pool.end();
+    }
+  });
+
+  it('reads one large value in server-cut slices: whole, in order, whatever the size hint', { skip: postgres.skip }, async () => {
+    if (postgres.fail !== undefined) assert.fail(postgres.fail);
+    const schema = `curator_copy_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 2, options: `-c search_path=${schema}` });
+    try {
+      await pool.query(`create schema ${schema}`);
+      await pool.query('create table blobs (id int primary key, data bytea not null)');
+      await pool.query('alter table blobs alter column data set storage external');
+      const sizes = [0, 1, SLICE_BYTES - 1, SLICE_BYTES, SLICE_BYTES + 1, (3 << 20) + 7];
+      const values = sizes.map((n) => randomBytes(n));
+      for (const [id, v] of values.entries()) await pool.query('insert into blobs values ($1, $2)', [id, v]);
+      for (const [id, v] of values.entries()) {
+        for (const sizeHint of [undefined, 0, v.length, Math.floor(v.length / 3), v.length + 1000]) {
+          const pieces: Buffer[] = [];
+          const got = await copyOutLargeBytes(pool, query('select data from blobs where id = $1', [id]), {
+            ...(sizeHint === undefined ? {} : { sizeHint }),
+            onBytes: (c) => pieces.push(Buffer.from(c)),
+          });
+          const label = `${v.length} bytes, hint ${sizeHint}`;
+          assert.ok(got instanceof Uint8Array, label);
+          assert.ok(Buffer.from(got).equals(v), label);
+          assert.ok(Buffer.concat(pieces).equals(v), `${label}: onBytes saw every byte in order`);
+          assert.equal(got.byteOffset % 8, 0, `${label}: starts 8-byte aligned`);
+          if (v.length > 2 * SLICE_BYTES) assert.ok(pieces.length >= Math.ceil(v.length / SLICE_BYTES), `${label}: ${pieces.length} pieces`);
+        }
+      }
+      assert.equal(await copyOutLargeBytes(pool, query('select data from blobs where id = $1', [999])), null);
+      await assert.rejects(copyOutLargeBytes(pool, query('select data from blobs where id < $1', [3])), /more than one row/);
+      assert.equal(await copyOutLargeBytes(pool, query('select data from blobs where id = $1', ['1'])), undefined);
+      await assert.rejects(copyOutLargeBytes(pool, query('select data from no_such_table where id = $1', [1])), /no_such_table/);
+      // The connection is still good after the errors.
+      assert.equal((await pool.query('select count(*)::int as n from blobs')).rows[0].n, values.length);
+    } finally {
+      await pool.query(`drop schema if exists ${schema} cascade`);
+      await pool.end();
+    }
+  });
+
+  it('stores model blobs uncompressed after migrating (TOAST storage EXTERNAL)', { skip: postgres.skip }, async () => {
+    if (postgres.fail !== undefined) assert.fail(postgres.fail);
+    const schema = `curator_copy_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const store = await openStore(PG_URL, { schema });
+    const admin = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await admin.connect();
+    try {
+      const storage = await admin.query(
+        `select a.attstorage from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = $1 and c.relname = 'model_blobs' and a.attname = 'data'`,
+        [schema],
+      );
+      assert.equal(storage.rows[0]?.attstorage, 'e');
+      // A highly compressible blob would shrink under the default (EXTENDED); stored EXTERNAL it keeps its size.
+      await store.corpus.createTask({ id: 'storage', labels: ['a', 'b'] });
+      const { id } = await store.models.insert({
+        ...{ taskId: 'storage', scope: { kind: 'global' }, estimator: 'x', hyperparameters: {}, buildTimeMs: 1, score: null, scoreMetric: null },
+        ...{ formatVersion: 1, blobSha256: 'f'.repeat(64), blobSize: 1 << 20, snapshotId: null, jobId: null, parentId: null },
+        ...{ status: 'candidate', createdBy: 'test', createdAt: new Date() },
+      });
+      await store.models.putBlob(id, new Uint8Array(1 << 20));
+      const size = await admin.query('select pg_column_size(data) as stored, octet_length(data) as length from model_blobs where model_id = $1', [id]);
+      assert.deepEqual(size.rows[0], { stored: 1 << 20, length: 1 << 20 });
+    } finally {
+      await store.close();
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
     }
   });
 });

@@ -66,6 +66,20 @@ export function isoDate(value: string): Date {
   return d;
 }
 
+/**
+ * An integer setting from the environment, read when a command runs (never while the program is
+ * built, so a bad variable only fails the commands that use it); undefined when unset.
+ */
+export function envInt(name: string, min: number): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new CuratorError('INVALID_ARGUMENT', `environment variable ${name} must be an integer ≥ ${min}; got ${JSON.stringify(v)}`, { field: name });
+  }
+  return n;
+}
+
 /** Parses `global`, `group:<id>` or `user:<id>`. */
 export function parseScope(value: string): Scope {
   if (value === 'global') return GLOBAL;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { emit, intAtLeast, withCommon, withCurator, type CommonOptions } from '../common.ts';
+import { emit, envInt, intAtLeast, withCommon, withCurator, type CommonOptions } from '../common.ts';
 import { loadDemo } from '../demo-setup.ts';
 import { buildProgress } from '../progress.ts';
 import { outcomeJson, outcomeText } from './train.ts';
@@ -18,13 +18,14 @@ export function registerDemo(program: Command): void {
       .command('demo')
       .description('load the SpamAssassin demo corpus (6,046 emails, labelled by the demo user ana) into a task and build the first model')
       .option('--task <id>', 'task id', 'spam')
-      .option('--subset <n>', 'load only n emails, spread over the corpus (env CURATOR_DEMO_SUBSET)', intAtLeast(20), envSubset())
+      .option('--subset <n>', 'load only n emails, spread over the corpus (env CURATOR_DEMO_SUBSET; default all)', intAtLeast(20))
       .option('--folds <k>', 'cross-validation folds (default 12)', intAtLeast(2))
       .option('--no-build', 'load the data only'),
   ).action(async (opts: DemoCommandOptions) => {
+    const subset = opts.subset ?? envSubset();
     await withCurator(opts, async (curator) => {
       const loaded = await loadDemo(curator, {
-        taskId: opts.task, ...(opts.subset === undefined ? {} : { subset: opts.subset }), ...(opts.folds === undefined ? {} : { folds: opts.folds }),
+        taskId: opts.task, ...(subset === undefined ? {} : { subset }), ...(opts.folds === undefined ? {} : { folds: opts.folds }),
       });
       if (!opts.build) {
         emit(opts, { loaded }, () => `loaded ${loaded.documents} emails into task '${loaded.taskId}' (ham ${loaded.labels['ham']}, spam ${loaded.labels['spam']})`);
@@ -43,8 +44,7 @@ export function registerDemo(program: Command): void {
   });
 }
 
-/** CURATOR_DEMO_SUBSET as a number (checked like --subset), or undefined. */
+/** CURATOR_DEMO_SUBSET as a number (at least 20), or undefined. */
 export function envSubset(): number | undefined {
-  const v = process.env['CURATOR_DEMO_SUBSET'];
-  return v === undefined || v === '' ? undefined : intAtLeast(20)(v);
+  return envInt('CURATOR_DEMO_SUBSET', 20);
 }

@@ -43,7 +43,7 @@ function modelRows(models: readonly Model[]): string {
     ['ID', 'Task', 'Scope', 'Status', 'Model', 'Score', 'Build time', 'Size', 'Created'],
     models.map((m) => [
       String(m.id), m.taskId, scopeText(m.scope), m.status, m.estimator, `${fmt(m.score)}${m.scoreMetric ? ` ${m.scoreMetric}` : ''}`,
-      `${(m.buildTimeMs / 1000).toFixed(1)} s`, `${(m.blobSize / 1e6).toFixed(2)} MB`, m.createdAt.toISOString().slice(0, 19).replace('T', ' '),
+      m.buildTimeMs < 1000 ? `${m.buildTimeMs.toFixed(0)} ms` : `${(m.buildTimeMs / 1000).toFixed(1)} s`, `${(m.blobSize / 1e6).toFixed(2)} MB`, m.createdAt.toISOString().slice(0, 19).replace('T', ' '),
     ]),
   );
 }

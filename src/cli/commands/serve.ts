@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createCurator, type Curator } from '../../lifecycle/index.ts';
 import { GLOBAL } from '../../store/index.ts';
-import { emit, intAtLeast, withCommon, type CommonOptions } from '../common.ts';
+import { emit, envInt, intAtLeast, withCommon, type CommonOptions } from '../common.ts';
 import { loadDemo } from '../demo-setup.ts';
 import { issueToken } from '../issue-token.ts';
 import { buildProgress } from '../progress.ts';
@@ -10,12 +10,12 @@ import { loadCreateServer } from '../server-loader.ts';
 import { envSubset } from './demo.ts';
 
 interface ServeOptions extends CommonOptions {
-  port: number;
+  port?: number;
   host: string;
   demo: boolean;
   demoSubset?: number;
   demoTask: string;
-  workers: number;
+  workers?: number;
   log: boolean;
   dashboard: boolean;
   rateLimit: number;
@@ -35,18 +35,24 @@ export function registerServe(program: Command): void {
     program
       .command('serve')
       .description('run the HTTP API and dashboard (with --demo: set up the SpamAssassin demo on an empty database first)')
-      .option('--port <n>', 'port (env PORT; 0 picks a free one)', intAtLeast(0), envInt('PORT', 8080))
+      .option('--port <n>', 'port (env PORT, default 8080; 0 picks a free one)', intAtLeast(0))
       .option('--host <host>', 'interface to listen on (env HOST; 0.0.0.0 for every interface)', process.env['HOST'] ?? '127.0.0.1')
       .option('--demo', 'on an empty database: load the demo task and corpus, build, create an admin user and token', false)
-      .option('--demo-subset <n>', 'demo: load only n emails (env CURATOR_DEMO_SUBSET; default all 6,046)', intAtLeast(20), envSubset())
+      .option('--demo-subset <n>', 'demo: load only n emails (env CURATOR_DEMO_SUBSET; default all 6,046)', intAtLeast(20))
       .option('--demo-task <id>', 'demo: the task id', 'spam')
-      .option('--workers <n>', 'build worker threads (env CURATOR_WORKERS)', intAtLeast(1), envInt('CURATOR_WORKERS', 1))
+      .option('--workers <n>', 'build worker threads (env CURATOR_WORKERS, default 1)', intAtLeast(1))
       .option('--rate-limit <n>', 'requests per minute per token under /v1 (0: no limit)', intAtLeast(0), 600)
       .option('--no-dashboard', 'do not serve the dashboard at /')
       .option('--log', 'log every request (fastify logger)', false),
-  ).action(async (opts: ServeOptions) => {
+  ).action(async (options: ServeOptions) => {
+    const opts: ServeOptions = {
+      ...options,
+      port: options.port ?? envInt('PORT', 0) ?? 8080,
+      workers: options.workers ?? envInt('CURATOR_WORKERS', 1) ?? 1,
+      ...(options.demoSubset === undefined ? { demoSubset: envSubset() } : {}),
+    };
     const createServer = await loadCreateServer();
-    const curator = await createCurator({ store: opts.db, jobs: { workers: opts.workers } });
+    const curator = await createCurator({ store: opts.db, jobs: { workers: opts.workers ?? 1 } });
     let adminToken: string | null = null;
     let server;
     try {
@@ -55,12 +61,14 @@ export function registerServe(program: Command): void {
         curator, logger: opts.log, dashboard: opts.dashboard,
         rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 },
       });
-      const address = await server.listen({ port: opts.port, host: opts.host });
+      const address = await server.listen({ port: opts.port ?? 8080, host: opts.host });
       const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
       const hint = adminToken === null && opts.demo
         ? `the admin token was printed on first start and is not stored (only its hash); issue another with: npx curator tokens add ${ADMIN} --role admin --db ${opts.db}`
         : null;
-      emit(opts, { url, db: opts.db, adminToken, hint }, () => [
+      // --json: one line, so a supervising script can read it as soon as the server listens
+      if (opts.json) process.stdout.write(`${JSON.stringify({ url, db: opts.db, adminToken, hint })}\n`);
+      else emit(opts, null, () => [
         `Curator is listening on ${url}`,
         `  dashboard ${url}/   API ${url}/v1   docs ${url}/docs   metrics ${url}/metrics`,
         ...(adminToken === null ? [] : [`  admin token (shown once, only its hash is stored): ${adminToken}`, `  try: curl -H "Authorization: Bearer ${adminToken}" ${url}/v1/me`]),
@@ -122,9 +130,4 @@ function stopOnSignal(curator: Curator, server: { close(): Promise<unknown> }): 
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
-}
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  return v === undefined || v === '' ? fallback : intAtLeast(0)(v);
 }

@@ -18,6 +18,10 @@ export interface Delivery {
  * @example const d = await deliver(curator, 'spam', email, crowd, { reader: 'carl' });
  */
 export async function deliver(curator: Curator, taskId: string, email: TimedRecord, crowd: Crowd, options: { reader?: string } = {}): Promise<Delivery> {
+  // Emails arrive over time: let the event loop turn first, so a build's messages from its
+  // worker thread (progress, outcome, promotion) are handled between two emails. A loop of
+  // SQLite calls alone only runs microtasks and would hold them until it ends.
+  await new Promise((resolve) => setImmediate(resolve));
   const [doc] = await curator.addDocuments(taskId, [{
     content: email.text, externalId: email.key, metadata: { group: email.group, release: email.release },
     ...(email.sent === null ? {} : { createdAt: email.sent }),

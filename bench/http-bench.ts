@@ -1,0 +1,163 @@
+/**
+ * `npm run bench:http`: requests per second and latency of the HTTP service on loopback.
+ *
+ * The server runs in this process on a SQLite temp file (embedded jobs): a subset of the demo
+ * corpus is loaded and a model built (tf-idf + LinearSVC, the Django comparison's pipeline),
+ * then autocannon — in a **child process**, so load generator and server do not share an event
+ * loop — POSTs the fixed ~2 KB email as `{"text": …}` to /v1/tasks/spam/predict with a user
+ * token (prediction logging on, rate limiting on with a ceiling the run cannot reach), 10 s at
+ * 1 and at 32 connections, keep-alive; then the same against the same server's bare GET
+ * /healthz (no auth, no body: its hello-world). Prints one table, compares with the Django +
+ * gunicorn figures of ../shared/bench/README.md, and writes bench/results/http-bench.json.
+ *
+ *   npm run bench:http
+ *   npm run bench:http -- --duration 5 --docs 1200
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fixedDoc, loadSpamCorpus } from '../src/demo/spam-corpus.ts';
+import { createCurator } from '../src/lifecycle/index.ts';
+import { createServer, issueToken } from '../src/server/index.ts';
+import { renderTable } from './bench-stats.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = join(HERE, 'results');
+/** Django 3.2 + gunicorn (2 sync workers, 32 connections, no keep-alive) in ../shared/bench/README.md. */
+const DJANGO_32 = { reqPerSec: 1250, p50Ms: 24.5, p99Ms: 41 };
+
+interface Run {
+  readonly label: string;
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly connections: number;
+  readonly duration: number;
+}
+
+interface Figures {
+  readonly label: string;
+  readonly connections: number;
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly total: number;
+}
+
+/** Child side: runs autocannon for each run the parent sends and answers with the figures. */
+async function client(): Promise<void> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<{
+    requests: { average: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number; duration: number;
+    statusCodeStats: Record<string, { count: number }>;
+  }>;
+  process.on('message', (msg: { run: Run }) => {
+    void (async () => {
+      const r = msg.run;
+      const result = await autocannon({
+        url: r.url, method: r.method, headers: r.headers, ...(r.body === undefined ? {} : { body: r.body }),
+        connections: r.connections, duration: r.duration, pipelining: 1,
+      });
+      const total = Object.values(result.statusCodeStats).reduce((s, c) => s + Number(c.count), 0);
+      const figures: Figures = {
+        label: r.label, connections: r.connections, reqPerSec: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99,
+        errors: result.errors + result.timeouts, non2xx: result.non2xx, total,
+      };
+      process.send!({ figures });
+    })();
+  });
+  process.send!({ ready: true });
+}
+
+function ask(child: ChildProcess, run: Run): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { figures?: Figures }) => {
+      if (m.figures === undefined) return;
+      child.off('message', onMessage);
+      resolve(m.figures);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`autocannon child exited with ${code}`)));
+    child.send({ run });
+  });
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({ options: { duration: { type: 'string', default: '10' }, docs: { type: 'string', default: '1200' } } });
+  const duration = Number(args.duration);
+  const nDocs = Number(args.docs);
+  const dir = mkdtempSync(join(tmpdir(), 'curator-http-bench-'));
+  const url = `sqlite:${join(dir, 'bench.db')}`;
+  const t0 = performance.now();
+  const corpus = loadSpamCorpus();
+  const step = corpus.length / nDocs;
+  const subset = Array.from({ length: nDocs }, (_, i) => corpus[Math.floor(i * step)]!);
+  const doc = fixedDoc(corpus);
+
+  const curator = await createCurator({ store: url });
+  await curator.addUser('ana');
+  await curator.addUser('bench');
+  await curator.createTask({
+    id: 'spam', labels: ['ham', 'spam'], cv: { folds: 3 },
+    candidates: [{ name: 'svm', estimator: 'LinearSVC', params: { C: 1 } }],
+    triggers: [{ kind: 'manual' }],
+  });
+  const docs = await curator.addDocuments('spam', subset.map((r) => ({ content: r.text, externalId: r.key })));
+  await curator.annotateMany('spam', docs.map((d, i) => ({ documentId: d.id, userId: 'ana', label: subset[i]!.label })));
+  const outcome = await curator.build('spam', { actor: 'ana', reason: 'bench model' });
+  if (outcome.status !== 'built') throw new Error(`bench model not built: ${outcome.reason}`);
+  const { token } = await issueToken(curator.store, { userId: 'bench', role: 'user', label: 'bench' });
+  const app = await createServer({ curator, logger: false, dashboard: false, rateLimit: { max: 1e9, timeWindowMs: 60_000 } });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  console.log(`server ${address}; ${nDocs} documents, model #${outcome.model.id} (${outcome.model.estimator}, f1_macro ${outcome.model.score?.toFixed(3)}) built in ${((performance.now() - t0) / 1000).toFixed(1)} s; fixed email ${Buffer.byteLength(doc.text)} bytes`);
+
+  const body = JSON.stringify({ text: doc.text });
+  const check = await fetch(`${address}/v1/tasks/spam/predict`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+  if (check.status !== 200) throw new Error(`predict answers ${check.status}: ${await check.text()}`);
+
+  const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve) => child.once('message', () => resolve()));
+  const runs: Run[] = [];
+  for (const connections of [1, 32]) {
+    runs.push({ label: 'POST /v1/tasks/spam/predict', url: `${address}/v1/tasks/spam/predict`, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, connections, duration });
+    runs.push({ label: 'GET /healthz (hello world)', url: `${address}/healthz`, method: 'GET', headers: {}, connections, duration });
+  }
+  const results: Figures[] = [];
+  for (const run of runs) {
+    process.stdout.write(`${run.label} × ${run.connections} connection(s), ${duration} s … `);
+    const f = await ask(child, run);
+    console.log(`${Math.round(f.reqPerSec)} req/s`);
+    results.push(f);
+  }
+  child.kill();
+  await curator.flush();
+  const logged = await curator.store.activity.countPredictions('spam');
+  await app.close();
+  await curator.close();
+  rmSync(dir, { recursive: true, force: true });
+
+  const rows = results.map((f) => [
+    f.label, String(f.connections), Math.round(f.reqPerSec).toLocaleString('en-US'), f.p50Ms.toFixed(1), f.p99Ms.toFixed(1), String(f.errors + f.non2xx), 'yes',
+  ]);
+  rows.push(['Django 3.2 + gunicorn (2 sync workers)', '32', DJANGO_32.reqPerSec.toLocaleString('en-US'), String(DJANGO_32.p50Ms), String(DJANGO_32.p99Ms), '0', 'no']);
+  console.log();
+  console.log(renderTable(['route', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'keep-alive'], rows));
+  const predict32 = results.find((f) => f.label.startsWith('POST') && f.connections === 32)!;
+  const hello32 = results.find((f) => f.label.startsWith('GET') && f.connections === 32)!;
+  const ratio = predict32.reqPerSec / hello32.reqPerSec;
+  console.log();
+  console.log(`predict at 32 connections: ${(predict32.reqPerSec / DJANGO_32.reqPerSec).toFixed(1)}× Django + gunicorn's ${DJANGO_32.reqPerSec} req/s; ${(ratio * 100).toFixed(0)} % of the hello-world route`);
+  console.log(`targets: ≥ 12,500 req/s ${predict32.reqPerSec >= 12_500 ? 'met' : 'MISSED'}; p99 ≤ 10 ms ${predict32.p99Ms <= 10 ? 'met' : 'MISSED'}; 0 errors ${predict32.errors + predict32.non2xx === 0 ? 'met' : 'MISSED'}; ≥ half of hello world ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
+  console.log(`predictions logged: ${logged.toLocaleString('en-US')} (of ${results.filter((f) => f.label.startsWith('POST')).reduce((s, f) => s + f.total, 0).toLocaleString('en-US')} answered, +1 check)`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'http-bench.json'), JSON.stringify({ when: new Date().toISOString(), duration, documents: nDocs, results, django: DJANGO_32, logged }, null, 2));
+}
+
+if (process.argv.includes('--client')) await client();
+else await main();

@@ -9,6 +9,7 @@ import type { BuildOutcome, BuildProgress } from './build.ts';
 import { defaultBuildRunner, type JobsConfig } from '../jobs/default-build-runner.ts';
 import type { BuildRunner, RecoveredBuild } from './build-runner.ts';
 import { ModelCache } from './model-cache.ts';
+import type { ModelChangeBus } from './model-change-bus.ts';
 import { PredictionLog, type PredictionLogOptions, type PredictionLogStats } from './prediction-log.ts';
 import { scopeKey } from './scope-key.ts';
 import { EnsembleSelection, FallbackSelection, voteWeight, type Available, type SelectionPolicy } from './selection.ts';
@@ -36,6 +37,13 @@ export interface CuratorConfig {
   readonly triggers?: TriggerEngineOptions;
   /** Decay monitoring: clock (default: the triggers' clock), how often windows are written. */
   readonly monitor?: MonitorOptions;
+  /**
+   * Where promotions, rollbacks and retirements are announced to every Curator instance (and
+   * heard from them): `invalidate` publishes, and each message makes this curator re-read the
+   * active models of the task. Without one, only this curator's own builds and `invalidate`
+   * calls refresh its cache. See `openModelChangeBus` (PostgreSQL, Redis, in-process).
+   */
+  readonly modelChanges?: ModelChangeBus;
 }
 
 /** A document to add: its text and optional bookkeeping. */
@@ -162,6 +170,8 @@ export class Curator {
   private readonly tasks = new Map<string, TaskEntry>();
   private readonly groupsOf = new Map<string, readonly string[]>();
   private readonly builds = new Map<string, Promise<BuildOutcome>>();
+  private readonly changes: ModelChangeBus | undefined;
+  private readonly unlisten: (() => void) | undefined;
   /** The builds {@link recoverBuilds} took over (at creation, and any later call). */
   readonly recovered: RecoveredBuild[] = [];
   private closed = false;
@@ -175,6 +185,10 @@ export class Curator {
     this.cache = new ModelCache(this.registry);
     this.log = new PredictionLog(store, config.predictionLog);
     this.runner = config.buildRunner ?? defaultBuildRunner(store, undefined);
+    this.changes = config.modelChanges;
+    this.unlisten = this.changes?.subscribe((c) => {
+      for (const taskId of c.taskId === null ? [...this.tasks.keys()] : [c.taskId]) this.cache.invalidate(taskId, c.scope);
+    });
     this.triggerEngine = new TriggerEngine({
       store,
       taskConfig: async (taskId) => (await this.entry('trigger', taskId)).config,
@@ -368,7 +382,7 @@ export class Curator {
   /** Debounces a running build under its key and applies its promotion to the cache. */
   private track(key: string, run: Promise<BuildOutcome>): Promise<BuildOutcome> {
     const p = run.then((outcome) => {
-      if (outcome.status === 'built' && outcome.promoted) this.cache.invalidate(outcome.taskId, outcome.scope);
+      if (outcome.status === 'built' && outcome.promoted) this.invalidate(outcome.taskId, outcome.scope);
       return outcome;
     });
     this.builds.set(key, p);
@@ -489,9 +503,14 @@ export class Curator {
   /**
    * Marks the active models of a task (or one scope) to be re-read: for promotions made
    * elsewhere (another process, the registry directly). Builds through this curator do it themselves.
+   * With `modelChanges`, every other Curator instance is told too.
    */
   invalidate(taskId: string, scope?: Scope): void {
     this.cache.invalidate(taskId, scope);
+    this.changes?.publish({ kind: 'invalidate', taskId, ...(scope === undefined ? {} : { scope }) }).catch(() => {
+      // Best effort: the bus reconnects by itself; a message lost meanwhile leaves the other
+      // instances on the model they had until their next change (see docs/deployment.md).
+    });
   }
 
   // ── triggers and monitoring ───────────────────────────────────────────────────────────
@@ -571,6 +590,7 @@ export class Curator {
     if (this.closed) return;
     this.closed = true;
     this.triggerEngine.stop();
+    this.unlisten?.();
     await this.runner.close();
     await this.log.close();
     await this.monitorHub.flush();

@@ -92,13 +92,20 @@ export async function scaleEnv(tag: string): Promise<ScaleEnv> {
   };
 }
 
-/** Creates task `taskId` with `n` labelled SpamAssassin emails (user ana), QUICK candidates and `folds` folds. */
-export async function seedTask(store: Store, taskId: string, n: number, folds = 3, candidates: readonly unknown[] = QUICK): Promise<void> {
+/** Creates task `taskId` with `n` labelled SpamAssassin emails (user ana), QUICK candidates, `folds` folds and only the manual trigger. */
+export async function seedTask(store: Store, taskId: string, n: number, folds = 3, candidates: readonly unknown[] = QUICK, extra: Record<string, unknown> = {}): Promise<void> {
   const { createCurator } = await import('../../src/lifecycle/index.ts');
   const curator = await createCurator({ store, jobs: { engine: 'in-process' } });
   if ((await store.corpus.getUser('ana')) === undefined) await curator.addUser('ana');
-  await curator.createTask({ id: taskId, labels: ['ham', 'spam'], candidates: candidates as never, cv: { folds }, minLabels: { global: 20, user: 40, group: 40 } });
-  const mails = emails(n);
+  await curator.createTask({ id: taskId, labels: ['ham', 'spam'], candidates: candidates as never, cv: { folds }, minLabels: { global: 20, user: 40, group: 40 }, triggers: [{ kind: 'manual' }], ...extra });
+  await addLabelled(store, taskId, emails(n));
+  await curator.close();
+}
+
+/** Adds labelled emails to a task (user ana). */
+export async function addLabelled(store: Store, taskId: string, mails: readonly { text: string; label: string }[]): Promise<void> {
+  const { createCurator } = await import('../../src/lifecycle/index.ts');
+  const curator = await createCurator({ store, jobs: { engine: 'in-process' } });
   const docs = await curator.addDocuments(taskId, mails.map((m) => ({ content: m.text })));
   await curator.annotateMany(taskId, docs.map((d, i) => ({ documentId: d.id, userId: 'ana', label: mails[i]!.label })));
   await curator.close();

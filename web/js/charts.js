@@ -1,4 +1,4 @@
-/* global document, window, ResizeObserver */
+/* global document, window, ResizeObserver, devicePixelRatio */
 /**
  * Charts with uPlot (about 50 KB, canvas, draws thousands of points in a few ms), loaded only
  * by pages that draw, so the shell's first paint does not wait for it. The server serves it
@@ -28,31 +28,50 @@ const COLORS = ['#0b5cad', '#b42318', '#1a7f37', '#9a6700', '#8250df', '#57606a'
  * `xs` numbers (unix seconds when `time`), `series` [{ label, values, dash?, points? }].
  * Returns a function that destroys it.
  */
-export async function lineChart(box, { xs, series, time = false, yRange, xLabel, yLabel, markers = [] }) {
+export async function lineChart(box, { xs, series, time = false, yRange, xLabel, yLabel, markers = [], hline = null, integerX = false }) {
   const uPlot = await loadUplot();
   const width = () => Math.max(280, box.clientWidth || 600);
   const opts = {
     width: width(),
     height: 240,
-    scales: { x: { time }, y: yRange ? { range: yRange } : {} },
-    axes: [{ label: xLabel }, { label: yLabel }],
+    scales: {
+      // One point has no span: show it in a window of a minute (time) or one unit around it.
+      x: xs.length === 1 ? { time, range: [xs[0] - (time ? 60 : 1), xs[0] + (time ? 60 : 1)] } : { time },
+      y: yRange ? { range: yRange } : {},
+    },
+    axes: [{ label: xLabel, ...(integerX ? { incrs: [1, 2, 5, 10, 20, 50] } : {}) }, { label: yLabel }],
     series: [{ label: xLabel ?? 'x' }, ...series.map((s, i) => ({
       label: s.label, stroke: s.color ?? COLORS[i % COLORS.length], width: 2,
       dash: s.dash, points: { show: s.points ?? xs.length < 40 },
     }))],
-    hooks: markers.length === 0 ? {} : {
-      // Vertical lines at marker x positions (trigger firings), drawn under the series.
+    hooks: {
       drawAxes: [(u) => {
         const ctx = u.ctx;
         ctx.save();
-        ctx.strokeStyle = '#9a6700';
         ctx.setLineDash([4, 4]);
+        // Vertical lines at marker x positions (trigger firings), drawn under the series.
+        ctx.strokeStyle = '#9a6700';
         for (const m of markers) {
           const x = Math.round(u.valToPos(m, 'x', true));
           ctx.beginPath();
           ctx.moveTo(x, u.bbox.top);
           ctx.lineTo(x, u.bbox.top + u.bbox.height);
           ctx.stroke();
+        }
+        // A horizontal threshold across the whole plot (the decay threshold), with its label.
+        if (hline && hline.value !== null && hline.value !== undefined) {
+          const y = Math.round(u.valToPos(hline.value, 'y', true));
+          ctx.strokeStyle = '#b42318';
+          ctx.lineWidth = 2;
+          ctx.beginPath();
+          ctx.moveTo(u.bbox.left, y);
+          ctx.lineTo(u.bbox.left + u.bbox.width, y);
+          ctx.stroke();
+          ctx.fillStyle = '#b42318';
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'bottom';
+          ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+          ctx.fillText(hline.label, u.bbox.left + 6, y - 6);
         }
         ctx.restore();
       }],

@@ -50,6 +50,15 @@ export const fmt = {
   time: (iso) => (iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'medium' }) : '—'),
   scope: (s) => (!s ? '—' : s.kind === 'global' ? 'global' : s.kind === 'group' ? `group:${s.groupId ?? s.owner}` : `user:${s.userId ?? s.owner}`),
   json: (o) => JSON.stringify(o ?? {}),
+  /** Hyperparameters in a line: nested steps flattened to `clf.alpha=0.1 tfidf.minDf=2`. */
+  params(o, prefix = '') {
+    const parts = [];
+    for (const [k, v] of Object.entries(o ?? {})) {
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) parts.push(fmt.params(v, `${prefix}${k}.`));
+      else parts.push(`${prefix}${k}=${Array.isArray(v) ? v.join(',') : v}`);
+    }
+    return parts.filter(Boolean).join(' ');
+  },
 };
 
 /** A status badge. */

@@ -23,7 +23,8 @@ export async function render(main, ctx) {
   if (labelled !== null) points.push({ t: Date.now() / 1000, size: labelled, label: 'now' });
   main.append(h('div', { class: 'cards' },
     h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Documents'), h('div', { class: 'big' }, fmt.int(detail.corpus.documents))),
-    h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Labelled'), h('div', { class: 'big' }, fmt.int(labelled))),
+    labelled === null ? null : h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Labelled'), h('div', { class: 'big' }, fmt.int(labelled))),
+    global.length ? h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Labelled at the last build'), h('div', { class: 'big' }, fmt.int(global[global.length - 1].size))) : null,
     h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Snapshots'), h('div', { class: 'big' }, fmt.int(snaps.length))),
     h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Trigger firings'), h('div', { class: 'big', 'data-testid': 'firings' }, fmt.int(events.length)))));
   const table = h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'What'), h('th', { scope: 'col', class: 'num' }, 'Labelled'))),

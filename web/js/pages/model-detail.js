@@ -1,4 +1,4 @@
-/* global setInterval, clearInterval */
+/* global sessionStorage, setInterval, clearInterval */
 import { api, qs } from '../api.js';
 import { h, fmt, badge, replace } from '../dom.js';
 import { announce, confirmAction, errorBox, title } from '../ui.js';
@@ -80,7 +80,7 @@ function foldChart(evaluations) {
   const { fig, box } = chartFigure(`Cross-validated scores of ${avg.length} metrics over ${n} folds`, h('div', { class: 'table-wrap' }, table));
   const shown = avg.filter((e) => /^(accuracy|f1_macro|precision_macro|recall_macro)$/.test(e.metric));
   const lines = shown.length ? shown : avg.slice(0, 4);
-  return { el: fig, draw: () => lineChart(box, { xs, xLabel: 'fold', yLabel: 'score', series: lines.map((e) => ({ label: e.metric, values: e.foldValues, points: true })) }) };
+  return { el: fig, draw: () => lineChart(box, { xs, integerX: true, xLabel: 'fold', yLabel: 'score', series: lines.map((e) => ({ label: e.metric, values: e.foldValues, points: true })) }) };
 }
 
 function confusion(c) {
@@ -111,8 +111,11 @@ function history(events) {
 async function liveChart(section, m, ctx) {
   const status = h('p', { class: 'muted', 'data-testid': 'live-summary', 'aria-live': 'polite' });
   const { fig, box } = chartFigure(`Live macro precision and recall of model #${m.id} against the decay threshold`);
+  fig.hidden = true;
   section.append(status, fig);
-  const points = [];
+  // The API gives the windows as they are now; the points seen in this tab are kept, so the line grows while you watch.
+  const keep = `curator.live.${m.id}`;
+  const points = JSON.parse(sessionStorage.getItem(keep) ?? '[]');
   let destroy = null;
   let stopped = false;
   const draw = async (report) => {
@@ -125,7 +128,10 @@ async function liveChart(section, m, ctx) {
     const series = hist.length ? hist.map((w) => ({ t: Date.parse(w.end ?? w.windowEnd ?? w.createdAt) / 1000, p: w.precision_macro ?? w.metrics?.precision_macro, r: w.recall_macro ?? w.metrics?.recall_macro, n: w.n })) : points;
     if (!hist.length && count.n > 0) {
       const last = points[points.length - 1];
-      if (!last || last.n !== count.n) points.push({ t: Date.now() / 1000, p: count.precision_macro, r: count.recall_macro, n: count.n });
+      if (!last || last.n !== count.n) {
+        points.push({ t: Date.now() / 1000, p: count.precision_macro, r: count.recall_macro, n: count.n });
+        sessionStorage.setItem(keep, JSON.stringify(points.slice(-500)));
+      }
     }
     status.textContent = count.n > 0
       ? `${count.n} feedbacks in the count window: precision ${fmt.num(count.precision_macro)}, recall ${fmt.num(count.recall_macro)}, ${metric} ${fmt.num(count.primary)}; decay threshold ${fmt.num(threshold)}.`
@@ -133,12 +139,14 @@ async function liveChart(section, m, ctx) {
     destroy?.();
     destroy = null;
     if (series.length === 0) return;
+    fig.hidden = false;
     const xs = series.map((s) => s.t);
-    destroy = await lineChart(box, { xs, time: true, yRange: [0, 1], xLabel: 'time', yLabel: 'score', series: [
-      { label: 'precision (macro)', values: series.map((s) => s.p) },
-      { label: 'recall (macro)', values: series.map((s) => s.r) },
-      { label: 'decay threshold', values: series.map(() => threshold), dash: [6, 4], color: '#b42318', points: false },
-    ] });
+    destroy = await lineChart(box, { xs, time: true, yRange: [0, 1], xLabel: 'time', yLabel: 'score', points: true,
+      hline: threshold === null ? null : { value: threshold, label: `decay threshold ${fmt.num(threshold)}` },
+      series: [
+        { label: 'precision (macro)', values: series.map((s) => s.p), points: true },
+        { label: 'recall (macro)', values: series.map((s) => s.r), dash: [8, 3], points: true },
+      ] });
   };
   const poll = async () => {
     try {

@@ -58,7 +58,7 @@ export async function render(main, ctx) {
   const rows = items.map((m) => h('tr', { 'data-model-id': m.id },
     h('td', { class: 'num' }, h('a', { href: `#/models/${m.id}` }, `#${m.id}`)),
     h('td', {}, m.estimator),
-    h('td', {}, h('code', {}, fmt.json(m.hyperparameters))),
+    h('td', {}, h('code', { title: fmt.json(m.hyperparameters) }, fmt.params(m.hyperparameters))),
     h('td', { class: 'num' }, fmt.ms(m.buildTimeMs)),
     h('td', { class: 'num' }, fmt.num(m.score)),
     h('td', { class: 'num' }, fmt.bytes(m.blobSize)),
@@ -77,7 +77,7 @@ export async function render(main, ctx) {
   replace(box,
     items.length === 0 ? h('p', {}, 'No model matches these filters.') :
       h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'models-table' },
-        h('caption', { class: 'muted' }, `Models of task ${ctx.taskId}, page ${pageNo}, ${items.length} rows`),
+        h('caption', { class: 'muted caption' }, `Models of task ${ctx.taskId}, page ${pageNo}, ${items.length} rows`),
         h('thead', {}, head), h('tbody', {}, rows))),
     h('div', { class: 'pager' }, prev, h('span', {}, `Page ${pageNo}`), next));
   box.setAttribute('aria-busy', 'false');

@@ -55,7 +55,7 @@ async function taskSection(d, ctx) {
     h('h2', { id: `task-${t.id}` }, `Task ${t.name || t.id}`, ' ', h('span', { class: 'muted' }, `(${(t.labels ?? []).join(', ')})`)),
     h('div', { class: 'cards' },
       h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Documents'), h('div', { class: 'big', 'data-testid': 'corpus-size' }, fmt.int(d.corpus.documents))),
-      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Labelled'), h('div', { class: 'big' }, fmt.int(d.corpus.labelled))),
+      d.corpus.labelled === undefined ? null : h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Labelled'), h('div', { class: 'big' }, fmt.int(d.corpus.labelled))),
       h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Open alarms'), h('div', { class: 'big', 'data-testid': 'alarms' }, alarmError ? '?' : String(alarms.length))),
     ),
     h('h3', {}, 'Active models'),

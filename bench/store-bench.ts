@@ -10,24 +10,30 @@
  * 2. a page of 50 among 100,000 models: first page, a deep page by cursor, by score, filtered;
  * 3. 100,000 prediction-log rows written in durable batches (one transaction each).
  *
+ * Load times ("ready to predict") are medians over LOAD_RUNS fresh processes x LOAD_REPEATS
+ * loads (see loadChild); the bench process's own figure is shown beside them.
+ *
  *   npm run bench:store                       # both backends (~2 min)
  *   npm run bench:store -- --skip-pg          # SQLite only
  *   CURATOR_BENCH_PG_URL=postgres://… npm run bench:store
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Kysely, type Insertable } from 'kysely';
+import { CompiledQuery, Kysely, type Insertable } from 'kysely';
 import pg from 'pg';
 import { fixedDoc, loadSpamCorpus } from '../src/demo/spam-corpus.ts';
 import { defaultCandidates } from '../src/ml/default-candidates.ts';
 import { loadModel, MODEL_FILE_VERSION, saveModel } from '../src/ml/persist/model-file.ts';
 import type { Pipeline } from '../src/ml/pipeline/pipeline.ts';
+import { sha256OfBytes, sha256Stream } from '../src/registry/checksum.ts';
 import { Registry } from '../src/registry/index.ts';
 import { dialectFromUrl, openStore, type NewPrediction, type Store } from '../src/store/index.ts';
+import { copyOutBytes, copyOutLargeBytes } from '../src/store/pg-copy-bytes.ts';
 import type { ModelRow, Tables } from '../src/store/schema.ts';
 import { median, percentile, renderTable } from './bench-stats.ts';
 
@@ -44,6 +50,9 @@ const { values: opts } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     'load-repeats': { type: 'string', default: '21' },
     'page-repeats': { type: 'string', default: '50' },
+    'load-runs': { type: 'string', default: '3' },
+    // Internal: this file re-run as a fresh process that only loads models (spec on stdin).
+    'load-child': { type: 'boolean', default: false },
   },
 });
 const N_MODELS = Number(opts.models);
@@ -51,6 +60,7 @@ const N_PREDICTIONS = Number(opts.predictions);
 const BATCH = Number(opts['batch-size']);
 const LOAD_REPEATS = Number(opts['load-repeats']);
 const PAGE_REPEATS = Number(opts['page-repeats']);
+const LOAD_RUNS = Number(opts['load-runs']);
 const SYNTHETIC_BYTES = 10 * 1024 * 1024;
 const PIPELINES = ['LinearSVC+tfidf', 'MultinomialNB+tfidf'] as const;
 
@@ -74,6 +84,11 @@ interface FittedModel {
 
 function summarize(samples: readonly number[]): Figure {
   return { medianMs: median(samples), p99Ms: percentile(samples, 99), n: samples.length };
+}
+
+/** A load figure with its ratio to scikit-learn's pickle load of the same pipeline. */
+function withPickle(fig: Figure, pickleLoadMs: number | undefined): Figure {
+  return pickleLoadMs === undefined ? fig : { ...fig, note: `pickle ${pickleLoadMs.toFixed(1)} ms: ${(pickleLoadMs / fig.medianMs!).toFixed(1)}x` };
 }
 
 async function timeIt(repeats: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
@@ -123,7 +138,7 @@ function fitModels(): FittedModel[] {
 // ---------------------------------------------------------------------------------------------
 // 1. register and load
 
-async function benchModels(store: Store, models: readonly FittedModel[], figures: BackendFigures): Promise<void> {
+async function benchModels(store: Store, target: LoadTarget, models: readonly FittedModel[], figures: BackendFigures): Promise<void> {
   const registry = new Registry(store);
   const register = async (name: string, blob: Uint8Array, taskSuffix: string) => {
     const taskId = `bench-${taskSuffix}`;
@@ -149,26 +164,43 @@ async function benchModels(store: Store, models: readonly FittedModel[], figures
     return { model, ms: performance.now() - t };
   };
 
+  const ids = new Map<string, number>();
   for (const m of models) {
     const registers: number[] = [];
-    let id = 0;
     for (let i = 0; i < 5; i++) {
       const r = await register(m.name, m.bytes, `${m.name}-${i}`.replace(/[^a-zA-Z0-9-]/g, '-'));
       registers.push(r.ms);
-      id = r.model.id;
+      ids.set(m.name, r.model.id);
     }
     figures[`register ${m.name} (${(m.bytes.byteLength / 1e6).toFixed(1)} MB)`] = summarize(registers);
+  }
 
-    // Loaded from the database and ready to predict: row, blob, checksum, model file decoded.
+  // Loaded from the database and ready to predict, in fresh processes (see loadChild), and
+  // where that time goes.
+  const child = await runLoadChildren(
+    target,
+    models.map((m) => ({ name: m.name, id: ids.get(m.name)!, probe: m.probe, expected: m.expected })),
+  );
+  for (const m of models) {
+    const c = child[m.name]!;
+    figures[`load ${m.name}: ready to predict`] = withPickle(summarize(c.ready), m.pickleLoadMs);
+    figures[`  ${m.name}: model row`] = summarize(c.row);
+    figures[`  ${m.name}: read bytes (pg: SHA-256 as they arrive)`] = summarize(c.read);
+    figures[`  ${m.name}: SHA-256 alone (sqlite: beside decoding)`] = summarize(c.sha256);
+    figures[`  ${m.name}: loadModel alone (no database)`] = summarize(c.decode);
+  }
+
+  // The same in this process (it fitted the models and has run the benches before), for
+  // comparison with the fresh processes; the note gives its heap.
+  for (const m of models) {
+    const id = ids.get(m.name)!;
     let pipe: Pipeline | undefined;
-    // The registry decodes while the checksum runs on another thread, returning only a verified model.
     const loadReady = async () => {
       pipe = (await registry.models.loadDecoded(id, (bytes) => loadModel(bytes, { expect: 'Pipeline' }))).value;
     };
     const loadThenDecode = async () => {
       pipe = loadModel((await registry.models.load(id)).bytes, { expect: 'Pipeline' });
     };
-    // A few warm-up loads: the first ones also pay for collecting the garbage fitting left behind.
     await timeIt(3, loadReady);
     await timeIt(3, loadThenDecode);
     const ready: number[] = [];
@@ -179,16 +211,10 @@ async function benchModels(store: Store, models: readonly FittedModel[], figures
     }
     const predicted = pipe!.predict(m.probe);
     if (predicted.some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded from the database predicts differently`);
-    const readyFig = summarize(ready);
-    figures[`load ${m.name}: ready to predict`] = {
-      ...readyFig,
-      ...(m.pickleLoadMs === undefined
-        ? {}
-        : { note: `pickle ${m.pickleLoadMs.toFixed(1)} ms: ${(m.pickleLoadMs / readyFig.medianMs!).toFixed(1)}x` }),
-    };
-    figures[`  ${m.name}: load, then loadModel (checksum first)`] = summarize(sequential);
-    const bytes = (await registry.models.load(id)).bytes;
-    figures[`  ${m.name}: loadModel alone (no database)`] = summarize(await timeIt(LOAD_REPEATS, () => loadModel(bytes, { expect: 'Pipeline' })));
+    const heap = `heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`;
+    const fig = withPickle(summarize(ready), m.pickleLoadMs);
+    figures[`  ${m.name}: ready, in the bench process`] = { ...fig, note: `${heap}; ${fig.note ?? ''}` };
+    figures[`  ${m.name}: load, then loadModel (bench process)`] = summarize(sequential);
   }
 
   const synthetic = new Uint8Array(randomBytes(SYNTHETIC_BYTES));
@@ -204,6 +230,80 @@ async function benchModels(store: Store, models: readonly FittedModel[], figures
   await timeIt(3, () => registry.models.load(id));
   figures['load 10 MB blob (row + bytes + SHA-256)'] = summarize(await timeIt(LOAD_REPEATS, () => registry.models.load(id)));
   figures['  of which read bytes only'] = summarize(await timeIt(LOAD_REPEATS, () => store.models.getBlob(id)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1b. loads in fresh processes
+//
+// "Loaded from the database and ready to predict" is what a serving process does when it
+// starts or switches models, so the headline figure comes from fresh processes (this file with
+// --load-child) that open the store, load every model 3 times as warm-up, then time
+// LOAD_REPEATS loads each, plus the steps one by one; LOAD_RUNS such processes run one after
+// another and their samples are pooled (the medians are over all of them). Every load
+// allocates about twice the model file outside the JS heap, and what the collections this
+// triggers cost depends on the heap: the bench process's own figure stays in the table,
+// labelled, for comparison.
+
+interface LoadTarget {
+  readonly url: string;
+  readonly options: { schema?: string };
+}
+interface LoadSpec extends LoadTarget {
+  readonly repeats: number;
+  readonly models: readonly { name: string; id: number; probe: readonly string[]; expected: readonly string[] }[];
+}
+type LoadSamples = Record<'ready' | 'row' | 'read' | 'sha256' | 'decode', number[]>;
+
+async function runLoadChildren(target: LoadTarget, models: LoadSpec['models']): Promise<Record<string, LoadSamples>> {
+  const spec: LoadSpec = { ...target, repeats: LOAD_REPEATS, models };
+  const pooled: Record<string, LoadSamples> = {};
+  for (let run = 0; run < LOAD_RUNS; run++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load-child'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stdin.end(JSON.stringify(spec));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`load child exited with ${code}`);
+    for (const [name, samples] of Object.entries(JSON.parse(out) as Record<string, LoadSamples>)) {
+      const into = (pooled[name] ??= { ready: [], row: [], read: [], sha256: [], decode: [] });
+      for (const k of Object.keys(into) as (keyof LoadSamples)[]) into[k].push(...samples[k]);
+    }
+  }
+  return pooled;
+}
+
+/** The child: loads each model from the store, checks its predictions, prints the samples as JSON. */
+async function loadChild(): Promise<void> {
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  const spec = JSON.parse(input) as LoadSpec;
+  const store = await openStore(spec.url, spec.options);
+  const registry = new Registry(store);
+  const result: Record<string, LoadSamples> = {};
+  try {
+    for (const m of spec.models) {
+      const ready = async () => (await registry.models.loadDecoded(m.id, (bytes) => loadModel(bytes, { expect: 'Pipeline' }))).value;
+      await timeIt(3, ready);
+      const samples: LoadSamples = { ready: await timeIt(spec.repeats, ready), row: [], read: [], sha256: [], decode: [] };
+      const pipe = await ready();
+      if (pipe.predict(m.probe).some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded in a fresh process predicts differently`);
+      // Where the time goes, step by step, the way loadDecoded takes them.
+      const model = await registry.models.get(m.id);
+      samples.row = await timeIt(spec.repeats, () => store.models.get(m.id));
+      let bytes: Uint8Array | undefined;
+      samples.read = await timeIt(spec.repeats, async () => {
+        const hash = store.capabilities.streamsBytes ? sha256Stream() : undefined;
+        bytes = await store.models.getBlob(m.id, { sizeHint: model.blobSize, ...(hash === undefined ? {} : { onBytes: hash.update }) });
+        if (hash !== undefined && hash.hex() !== model.blobSha256) throw new Error('streamed SHA-256 differs');
+      });
+      samples.sha256 = await timeIt(spec.repeats, () => sha256OfBytes(bytes!));
+      samples.decode = await timeIt(spec.repeats, () => loadModel(bytes!, { expect: 'Pipeline' }));
+      result[m.name] = samples;
+    }
+  } finally {
+    await store.close();
+  }
+  process.stdout.write(JSON.stringify(result));
 }
 
 /** The ways of reading a 10 MB bytea from PostgreSQL that were compared (the store uses binary COPY). */
@@ -234,6 +334,29 @@ async function benchPgBlobPaths(url: string, schema: string, figures: BackendFig
         check(Buffer.concat(rows.map((r) => Buffer.from(r.d, 'base64'))));
       }),
     );
+
+    // Binary COPY (what the store uses), on a pool as the store does; and the server's share.
+    const pool = new pg.Pool({ connectionString: url, max: 1, options: `-c search_path=${schema}` });
+    try {
+      const select = CompiledQuery.raw('select data from bench_blob where id = $1', [1]);
+      await copyOutLargeBytes(pool, select);
+      figures['pg path: binary COPY, whole value in one message'] = summarize(
+        await timeIt(reps * 3, async () => check(Buffer.from((await copyOutBytes(pool, select))![0]!))),
+      );
+      figures['pg path: binary COPY, 64 KiB slices (the store)'] = summarize(
+        await timeIt(reps * 3, async () => check(Buffer.from((await copyOutLargeBytes(pool, select, { sizeHint: blob.length }))!))),
+      );
+    } finally {
+      await pool.end();
+    }
+    try {
+      // Needs the right to write server files (a superuser, or pg_write_server_files).
+      const toNull = async () => void (await client.query(`copy (select data from bench_blob where id = 1) to '/dev/null' (format binary)`));
+      await toNull();
+      figures['pg path: server alone (same COPY into /dev/null)'] = summarize(await timeIt(reps * 3, toNull));
+    } catch (error) {
+      console.log(`  (server-only COPY not measured: ${(error as Error).message})`);
+    }
   } finally {
     await client.end();
   }
@@ -369,7 +492,7 @@ async function runBackend(label: string, url: string, options: { schema?: string
   const store = await openStore(url, options);
   try {
     console.log(`\n${label}: ${store.label}`);
-    await benchModels(store, models, figures);
+    await benchModels(store, { url, options }, models, figures);
     if (options.schema !== undefined) await benchPgBlobPaths(url, options.schema, figures);
     let t = performance.now();
     await seedModels(url, options);
@@ -475,4 +598,5 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+if (opts['load-child']) await loadChild();
+else await main();

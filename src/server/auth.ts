@@ -115,8 +115,10 @@ function expired(): CuratorError {
 export function accessOf(request: FastifyRequest): Access {
   const configured = request.routeOptions.config?.access;
   if (configured !== undefined) return configured;
-  const url = request.routeOptions.url ?? request.url;
-  return url.startsWith('/v1/') || url === '/v1' ? 'any' : 'public';
+  const pattern = request.routeOptions.url;
+  // Unmatched requests, and those only the dashboard's catch-all matched, go by their path.
+  const url = pattern === undefined || pattern === '/*' ? request.url : pattern;
+  return url.startsWith('/v1/') || url === '/v1' || url.startsWith('/v1?') ? 'any' : 'public';
 }
 
 /** The caller of a request on an authenticated route (the hook guarantees it). */

@@ -99,6 +99,23 @@ describe('health, metrics, OpenAPI', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('serves web/ at / next to the API; unknown /v1 paths still need a token', async () => {
+    const d = await startServer({ dashboard: true });
+    try {
+      const index = await d.call('GET', '/');
+      assert.equal(index.statusCode, 200);
+      assert.match(String(index.headers['content-type']), /^text\/html/);
+      assert.equal((await d.call('GET', '/no-such-file.js')).statusCode, 404);
+      assert.equal((await d.call('GET', '/v1/no-such-route')).statusCode, 401);
+      assert.equal((await d.call('GET', '/v1/no-such-route', d.tokens.ana)).json().error.code, 'NOT_FOUND');
+      assert.equal((await d.call('GET', '/v1/me', d.tokens.ana)).statusCode, 200);
+    } finally {
+      await d.close();
+    }
+  });
+});
+
 describe('rate limit', () => {
   it('answers 429 with the JSON error once a token exceeds its budget; other tokens and public routes are unaffected', async () => {
     const r = await startServer({ rateLimit: { max: 3, timeWindowMs: 60_000 } });

@@ -260,7 +260,8 @@ export async function copyOutBytes(pool: pg.Pool, query: CompiledQuery): Promise
  * Reads one non-null bytea — a one-column select matching at most one row — in slices cut on
  * the server (substr of a TOAST value stored EXTERNAL fetches only that slice's chunks), and
  * joins them into one 8-byte-aligned buffer. Null when no row matched; undefined when the query
- * has parameters COPY cannot carry. More than one row is an error.
+ * has parameters COPY cannot carry. More than one row is an error. The column should be a
+ * stored one: an expression would be evaluated again for every slice.
  */
 export async function copyOutLargeBytes(pool: pg.Pool, query: CompiledQuery, options: LargeBytesOptions = {}): Promise<Uint8Array | null | undefined> {
   const select = inlineIntegerParameters(query);

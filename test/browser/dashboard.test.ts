@@ -121,9 +121,11 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await app.signIn(tab2, app.tokens.admin);
     await tab1.goto(`${app.url}/#/models/${candidate.id}`);
     await tab2.goto(`${app.url}/#/models/${candidate.id}`);
+    await tab2.bringToFront();
     await tab2.getByRole('button', { name: 'Retire' }).click();
     await tab2.getByRole('dialog').getByRole('button', { name: 'Retire' }).click();
     await tab2.locator('p', { hasText: 'retired' }).first().waitFor();
+    await tab1.bringToFront();
     await tab1.getByRole('button', { name: 'Promote' }).click();
     await tab1.getByRole('dialog').getByRole('button', { name: 'Promote' }).click();
     const box = tab1.getByTestId('action-result').locator('.error-box');
@@ -154,6 +156,35 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await page.getByLabel('API token').fill(app.tokens.admin);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Models' }).waitFor();
+    await page.close();
+  });
+
+  test('a failed build shows its error with Retry, which starts a new build of the same scope', async () => {
+    // carl labels 7 ham and 1 spam: enough labels for a user model, but a 2-fold split leaves a
+    // fold whose training part has one class, and the build fails on it.
+    await app.curator.addUser('carl');
+    const ham = app.spare.filter((r) => r.label === 'ham').slice(0, 6);
+    const recs = [...ham, ...app.spare.filter((r) => r.label === 'spam').slice(4, 5)];
+    const extra = await app.curator.addDocuments('spam', [...recs, ham[0]!].map((r, i) => ({ content: `${r.text}\n-- carl ${i}`, authorId: 'carl' })));
+    const labels = [...recs.map((r) => r.label), 'ham'];
+    await app.curator.annotateMany('spam', extra.map((d, i) => ({ documentId: d.id, userId: 'carl', label: labels[i]! })));
+    const page = await app.page();
+    await app.signIn(page, app.tokens.admin);
+    await page.goto(`${app.url}/#/users`);
+    await page.getByRole('button', { name: 'Train carl' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Train now' }).click();
+    await page.waitForFunction('/^#\\/jobs\\/\\d+$/.test(location.hash)');
+    const firstJob = Number((await page.evaluate('location.hash') as string).split('/')[2]);
+    await page.getByTestId('job-status').getByText('failed').waitFor({ timeout: 120_000 });
+    const error = page.getByTestId('job-outcome').locator('.error-box');
+    assert.match(await error.innerText(), /BUILD_FAILED: .*single class/);
+    await app.shoot(page, 'job-failed');
+    await error.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForFunction(`location.hash !== '#/jobs/${firstJob}'`);
+    const retried = Number((await page.evaluate('location.hash') as string).split('/')[2]);
+    assert.ok(retried > firstJob, `a new job (${retried} after ${firstJob})`);
+    const job = await app.curator.store.listing.getJob(retried);
+    assert.deepEqual(job?.scope, { kind: 'user', userId: 'carl' });
     await page.close();
   });
 

@@ -1,6 +1,7 @@
+/* global location */
 import { api, qs } from '../api.js';
 import { h, fmt, field, replace } from '../dom.js';
-import { announce, errorBox, title } from '../ui.js';
+import { announce, confirmAction, errorBox, title } from '../ui.js';
 import { itemsOf } from '../shapes.js';
 
 /** Users and groups with the models scoped to each; forms to add users, groups and members (admin). */
@@ -28,6 +29,18 @@ export async function render(main, ctx) {
       replace(out, errorBox(err));
     }
   };
+  // "Train now" for one user's or group's scope: a build of that scope, followed on the job page.
+  const train = (scope, name) => h('button', { type: 'button', class: 'secondary', 'data-train': name, onclick: async () => {
+    const ok = await confirmAction('Train now', `Build a model for ${name} now (task ${ctx.taskId})?`, 'Train now');
+    if (!ok) return;
+    try {
+      const r = await api(`/tasks/${encodeURIComponent(ctx.taskId)}/builds`, { method: 'POST', body: { scope, ...(ok.reason ? { reason: ok.reason } : {}) } });
+      if (r.jobId) location.hash = `#/jobs/${r.jobId}`;
+      else replace(out, h('p', {}, r.reason));
+    } catch (err) {
+      replace(out, errorBox(err));
+    }
+  } }, `Train ${name}`);
   const uid = h('input', { name: 'userId', required: true, autocomplete: 'off' });
   const uname = h('input', { name: 'displayName', autocomplete: 'off' });
   const gid = h('input', { name: 'groupId', required: true, autocomplete: 'off' });
@@ -37,12 +50,12 @@ export async function render(main, ctx) {
   main.append(
     h('h2', {}, `Users (${users.length})`),
     h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'users-table' },
-      h('thead', {}, h('tr', {}, ['User', 'Name', 'Groups', `Active user models (${ctx.taskId})`].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.id), h('td', {}, u.displayName), h('td', {}, groupsOf(u.id).join(', ') || '—'), h('td', {}, modelLinks(`user:${u.id}`))))))),
+      h('thead', {}, h('tr', {}, ['User', 'Name', 'Groups', `Active user models (${ctx.taskId})`, 'Action'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.id), h('td', {}, u.displayName), h('td', {}, groupsOf(u.id).join(', ') || '—'), h('td', {}, modelLinks(`user:${u.id}`)), h('td', {}, train({ kind: 'user', userId: u.id }, u.id))))))),
     h('h2', {}, `Groups (${groups.length})`),
     h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'groups-table' },
-      h('thead', {}, h('tr', {}, ['Group', 'Expert', 'Members', `Active group models (${ctx.taskId})`].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, groups.map((g) => h('tr', {}, h('td', {}, g.id), h('td', {}, g.expert ? 'yes' : 'no'), h('td', {}, (g.members ?? []).join(', ') || '—'), h('td', {}, modelLinks(`group:${g.id}`))))))),
+      h('thead', {}, h('tr', {}, ['Group', 'Expert', 'Members', `Active group models (${ctx.taskId})`, 'Action'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, groups.map((g) => h('tr', {}, h('td', {}, g.id), h('td', {}, g.expert ? 'yes' : 'no'), h('td', {}, (g.members ?? []).join(', ') || '—'), h('td', {}, modelLinks(`group:${g.id}`)), h('td', {}, train({ kind: 'group', groupId: g.id }, g.id))))))),
     h('h2', {}, 'Global model'), h('p', {}, modelLinks('global')),
     h('h2', {}, 'Add'),
     h('div', { class: 'grid2' },

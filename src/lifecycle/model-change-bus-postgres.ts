@@ -61,7 +61,7 @@ export class PostgresModelChangeBus implements ModelChangeBus {
 
   private connect(): Promise<pg.Client> {
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000 });
+      const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, application_name: 'curator-model-changes' });
       client.on('error', () => {}); // 'end' follows and reconnects
       try {
         await client.connect();

@@ -121,3 +121,11 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/** Four quick candidates, so a cv sub-job (one fold, every candidate) lasts long enough to be killed in. */
+export const FOUR = [
+  { name: 'nb', estimator: 'MultinomialNB', params: { alpha: 1 } },
+  { name: 'cnb', estimator: 'ComplementNB', params: { alpha: 0.5 } },
+  { name: 'svm', estimator: 'LinearSVC', params: { C: 1 }, vectorizer: { sublinearTf: true } },
+  { name: 'logreg', estimator: 'LogisticRegression', params: { C: 10 }, vectorizer: { sublinearTf: true } },
+];

@@ -11,18 +11,10 @@ import { issueToken } from '../../src/server/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { emails } from '../lifecycle/helpers.ts';
 import { api, LoadGenerator, startServerProcess, startWorkerProcess, type Child } from './cluster.ts';
-import { addLabelled, IN_CI, scaleEnv, scaleProblem, seedTask, type ScaleEnv } from './helpers.ts';
+import { addLabelled, FOUR, IN_CI, scaleEnv, scaleProblem, seedTask, type ScaleEnv } from './helpers.ts';
 import { buildWithKill } from './kill-scenario.ts';
 
 const problem = await scaleProblem();
-
-/** Four quick candidates, so a cv sub-job (one fold, every candidate) lasts long enough to be killed in. */
-export const FOUR = [
-  { name: 'nb', estimator: 'MultinomialNB', params: { alpha: 1 } },
-  { name: 'cnb', estimator: 'ComplementNB', params: { alpha: 0.5 } },
-  { name: 'svm', estimator: 'LinearSVC', params: { C: 1 }, vectorizer: { sublinearTf: true } },
-  { name: 'logreg', estimator: 'LogisticRegression', params: { C: 10 }, vectorizer: { sublinearTf: true } },
-];
 
 describe('scale-out: 3 workers + 2 API servers [postgresql + redis]', { skip: problem !== undefined && !IN_CI ? problem : false }, () => {
   if (problem !== undefined) {

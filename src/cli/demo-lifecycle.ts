@@ -129,9 +129,10 @@ function showJob(e: JobEvent): void {
     const detail = p.stage === 'cv' ? `job #${e.jobId} ${where}: fold ${p.fold}/${p.folds}, candidate ${p.candidateIndex}/${p.candidates} ${p.candidate ?? ''}` : `job #${e.jobId} ${where}: ${p.stage}`;
     buildBar?.setTotal(Math.max(1, p.total));
     buildBar?.update(p.done, { detail });
-    // Without a terminal: one line per stage and per fold.
+    // Without a terminal: a line when the CV starts, every quarter of its folds, and at fit and the end.
     const key = p.stage === 'cv' ? `cv${p.fold}` : p.stage;
-    if (!tty && lastLoggedStage.get(e.jobId) !== key && (p.stage !== 'cv' || p.candidateIndex === 1)) {
+    const quarter = p.stage === 'cv' && p.fold !== undefined && p.folds !== undefined && (p.fold === 1 || p.fold % Math.max(1, Math.round(p.folds / 4)) === 0);
+    if (!tty && lastLoggedStage.get(e.jobId) !== key && (quarter ? p.candidateIndex === 1 : p.stage === 'fit')) {
       lastLoggedStage.set(e.jobId, key);
       console.log(`  build ${detail}`);
     }

@@ -10,6 +10,28 @@ import { z } from 'zod';
 export const Time = z.date();
 export const NullableTime = Time.nullable();
 
+/** Deepest nesting accepted in free-form JSON (metadata, candidate params): deeper input is refused, not stringified into a stack overflow. */
+export const MAX_JSON_DEPTH = 32;
+
+/** How deeply a parsed JSON value nests, counted without recursion (stops past `limit`). */
+function jsonDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+/** A free-form JSON object (metadata, settings) nested at most {@link MAX_JSON_DEPTH} deep. */
+export const JsonObject = z.record(z.string(), z.unknown()).refine((v) => jsonDepth(v, MAX_JSON_DEPTH) <= MAX_JSON_DEPTH, {
+  message: `nests deeper than ${MAX_JSON_DEPTH} levels`,
+});
+
 /** Who a model, snapshot, job or build is for. */
 export const ScopeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('global') }),

@@ -72,6 +72,8 @@ const CASES: readonly BadCase[] = [
   { name: 'no documents', method: 'POST', url: '/v1/tasks/spam/documents', token: 'admin', body: { documents: [] }, status: 400, code: 'INVALID_ARGUMENT', message: /'documents'/, field: 'documents' },
   { name: 'empty content in the second document', method: 'POST', url: '/v1/tasks/spam/documents', token: 'admin', body: { documents: [{ content: 'fine' }, { content: '' }] }, status: 400, code: 'INVALID_ARGUMENT', message: /'documents\[1\]\.content'/, field: 'documents[1].content' },
   { name: 'duplicate external id (second insert fails: all or none)', method: 'POST', url: '/v1/tasks/spam/documents', token: 'admin', body: { documents: [{ content: 'one', externalId: 'dup' }, { content: 'two', externalId: 'dup' }] }, status: 409, code: 'ALREADY_EXISTS', message: /external id "dup"/ },
+  { name: 'metadata nested 100,000 deep', method: 'POST', url: '/v1/tasks/spam/documents', token: 'admin', body: `{"documents":[{"content":"a","metadata":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`, status: 400, code: 'INVALID_ARGUMENT', message: /'documents\[0\]\.metadata'.*deeper than 32/, field: 'documents[0].metadata' },
+  { name: 'candidate params nested 100,000 deep', method: 'POST', url: '/v1/tasks', token: 'editor', body: `{"id":"deep","labels":["a","b"],"config":{"candidates":[{"name":"x","params":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]}}`, status: 400, code: 'INVALID_ARGUMENT', message: /deeper than 32/ },
   { name: 'documentId as a string', method: 'POST', url: '/v1/tasks/spam/annotations', token: 'admin', body: { documentId: '1', label: 'spam' }, status: 400, code: 'INVALID_ARGUMENT', message: /'documentId'.*expected number/, field: 'documentId' },
   { name: 'missing documentId', method: 'POST', url: '/v1/tasks/spam/annotations', token: 'admin', body: { label: 'spam' }, status: 400, code: 'INVALID_ARGUMENT', message: /'documentId'/, field: 'documentId' },
   // unknown ids and labels
@@ -165,4 +167,57 @@ describe('bad input', () => {
     assert.equal(err.field, 'documents[1].authorId');
     assert.equal(await snapshotDb(), beforeDb);
   });
+});
+
+describe('bad input: no 5xx for any mutation of a valid body', () => {
+  const VALUES: readonly unknown[] = [null, 0, -1, 1.5, 1e308, '', 'x'.repeat(5000), '\u0000', 'ünï©ødé 🎉', [], {}, true, ['a'], { nested: { deeper: 1 } }];
+
+  /** Valid bodies (as an admin) of every route that takes one. */
+  const BODIES: readonly [string, string, Record<string, unknown>][] = [
+    ['POST', '/v1/tasks', { id: 'fuzz', labels: ['a', 'b'], config: { cv: { folds: 2 }, triggers: [{ kind: 'manual' }] } }],
+    ['POST', '/v1/tasks/spam/documents', { documents: [{ content: 'hello', externalId: 'e1', metadata: { k: 1 } }] }],
+    ['POST', '/v1/tasks/spam/annotations', { documentId: 1, label: 'spam', userId: 'ana' }],
+    ['POST', '/v1/tasks/spam/predict', { text: 'cheap pills' }],
+    ['POST', '/v1/tasks/spam/feedback', { predictionId: 'nope', label: 'spam' }],
+    ['POST', '/v1/tasks/spam/rollback', { scope: { kind: 'global' }, reason: 'r' }],
+    ['POST', '/v1/models/1/retire', { reason: 'r' }],
+    ['PUT', '/v1/tasks/spam/triggers', { rules: [{ kind: 'growth', labels: 10, scopes: ['global'] }, { kind: 'manual' }] }],
+    ['POST', '/v1/users', { id: 'fuzzer', displayName: 'F' }],
+    ['POST', '/v1/groups', { id: 'fuzzers', expert: true, description: 'd' }],
+    ['POST', '/v1/groups/experts/members', { userId: 'ana' }],
+    ['POST', '/v1/tokens', { userId: 'ana', role: 'user', label: 'l', expiresAt: '2999-01-01T00:00:00Z' }],
+  ];
+
+  /** Every variant of `body`: each leaf (and each object/array) replaced by each value, and each key removed. */
+  function* variants(body: unknown): Generator<unknown> {
+    if (body === null || typeof body !== 'object') {
+      yield* VALUES;
+      return;
+    }
+    const entries = Array.isArray(body) ? body.map((v, i) => [String(i), v] as const) : Object.entries(body);
+    for (const [k, v] of entries) {
+      for (const replacement of [...variants(v)]) {
+        yield Array.isArray(body) ? body.map((x, i) => (String(i) === k ? replacement : x)) : { ...body, [k]: replacement };
+      }
+      if (!Array.isArray(body)) {
+        const { [k]: _dropped, ...rest } = body as Record<string, unknown>;
+        yield rest;
+      }
+    }
+    yield* VALUES;
+  }
+
+  for (const [method, url, body] of BODIES) {
+    it(`${method} ${url}`, async () => {
+      let n = 0;
+      for (const v of variants(body)) {
+        const res = await s.app.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${s.tokens.admin}`, 'content-type': 'application/json' }, payload: JSON.stringify(v) });
+        assert.ok(res.statusCode < 500, `${method} ${url} ${JSON.stringify(v).slice(0, 300)} → ${res.statusCode} ${res.body}`);
+        if (res.statusCode >= 400) assert.ok((res.json() as { error: { message: string } }).error.message.length > 0);
+        n++;
+      }
+      assert.ok(n > 10);
+      await s.curator.idle();
+    });
+  }
 });

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { actingUser } from '../access.ts';
 import { callerOf, isStaff } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { DocumentSchema, PageQuery, pageOf, responses, TaskParams, Time } from '../schemas.ts';
+import { DocumentSchema, JsonObject, PageQuery, pageOf, responses, TaskParams, Time } from '../schemas.ts';
 
 const AddDocuments = z.strictObject({
   documents: z.array(z.strictObject({
     content: z.string().min(1).max(1_000_000),
     externalId: z.string().min(1).max(500).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: JsonObject.optional(),
     authorId: z.string().min(1).optional().describe('staff only; default the caller'),
   })).min(1).max(10_000),
 });

@@ -3,7 +3,7 @@ import type { TaskDefinition } from '../../lifecycle/index.ts';
 import { canSeeScope } from '../access.ts';
 import { callerOf } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { ModelSchema, pageOf, responses, ScopeSchema, TaskParams, TaskSchema, TriggerRuleSchema } from '../schemas.ts';
+import { JsonObject, ModelSchema, pageOf, responses, ScopeSchema, TaskParams, TaskSchema, TriggerRuleSchema } from '../schemas.ts';
 
 const CreateTask = z.strictObject({
   id: z.string().regex(/^[\w.-]{1,100}$/, "1-100 letters, digits, '_', '.', '-'"),
@@ -11,7 +11,7 @@ const CreateTask = z.strictObject({
   name: z.string().max(500).optional().describe('stored as the description'),
   description: z.string().max(5000).optional(),
   config: z.strictObject({
-    candidates: z.array(z.record(z.string(), z.unknown())).min(1).optional(),
+    candidates: z.array(JsonObject).min(1).max(100).optional(),
     cv: z.strictObject({ folds: z.number().int().optional(), seed: z.number().int().optional() }).optional(),
     primaryMetric: z.string().optional(),
     minLabels: z.strictObject({ global: z.number().int().optional(), group: z.number().int().optional(), user: z.number().int().optional() }).optional(),

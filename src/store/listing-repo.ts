@@ -86,6 +86,13 @@ export class ListingRepo {
     return (await this.db.selectFrom('groups').selectAll().orderBy('id').execute()).map(toGroup);
   }
 
+  /** API tokens (never their values: only hashes are stored), oldest first; only `userId`'s when given. */
+  async tokens(userId?: string): Promise<ApiToken[]> {
+    let q = this.db.selectFrom('api_tokens').selectAll();
+    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    return (await q.orderBy('id').execute()).map(toApiToken);
+  }
+
   async getToken(id: number): Promise<ApiToken | undefined> {
     const r = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
     return r === undefined ? undefined : toApiToken(r);

@@ -35,7 +35,7 @@ it('every subcommand has help, and every command that touches data takes --db an
     }
   };
   walk(createProgram(), '');
-  for (const c of ['models ls', 'models show', 'models promote', 'models rollback', 'models retire', 'models export', 'users add', 'users ls', 'tokens add', 'tokens revoke']) {
+  for (const c of ['models ls', 'models show', 'models promote', 'models rollback', 'models retire', 'models export', 'users add', 'users ls', 'groups add', 'groups ls', 'tokens add', 'tokens ls', 'tokens revoke']) {
     assert.ok(seen.includes(c), `${c} exists`);
   }
 });

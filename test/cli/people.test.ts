@@ -39,6 +39,14 @@ describe('curator users, groups, tokens', () => {
     const revoked = await cli(['tokens', 'revoke', String(issued.id), '--json', ...db]);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.notEqual(JSON.parse(revoked.stdout).revokedAt, null);
+
+    const [all, anas] = await inParallel([() => cli(['tokens', 'ls', '--json', ...db]), () => cli(['tokens', 'ls', '--user', 'ana', ...db])]);
+    const items = JSON.parse(all!.stdout).items as { id: number; user: string; role: string; revokedAt: string | null; token?: string }[];
+    assert.deepEqual(items.map((i) => [i.user, i.role, i.revokedAt !== null]), [['ana', 'editor', true], ['bob', 'user', false]]);
+    assert.ok(items.every((i) => i.token === undefined), 'a listing never shows a token');
+    assert.doesNotMatch(all!.stdout + anas!.stdout, /cur_/);
+    assert.match(anas!.stdout, /^ID +User +Role/);
+    assert.equal(anas!.stdout.trim().split('\n').length, 3, 'header, rule and ana\'s one token');
   });
 
   it('refuses duplicates, unknown people and bad values with their exit codes, storing nothing', async () => {
@@ -50,6 +58,7 @@ describe('curator users, groups, tokens', () => {
       [['tokens', 'add', 'zed', '--role', 'admin'], 3, /NOT_FOUND \(user\): no user 'zed'/],
       [['tokens', 'add', 'ana', '--role', 'root'], 2, /argument 'root' is invalid.*Allowed choices are admin, editor, user/],
       [['tokens', 'revoke', '999'], 3, /NOT_FOUND \(id\): no token #999/],
+      [['tokens', 'ls', '--user', 'zed'], 3, /NOT_FOUND \(user\): no user 'zed'/],
       [['tokens', 'revoke', 'abc'], 2, /INVALID_ARGUMENT \(id\): token id must be a positive integer/],
       [['tokens', 'add', 'ana', '--expires-days', '-3'], 2, /option '--expires-days <n>' argument '-3' is invalid/],
       [['users', 'frobnicate'], 2, /unknown command 'frobnicate'/],

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { CuratorError } from '../../ml/errors.ts';
 import type { ApiToken } from '../../store/index.ts';
 import { emit, intAtLeast, modelId, withCommon, withCurator, type CommonOptions } from '../common.ts';
+import { table } from '../table.ts';
 import { issueToken, TOKEN_ROLES } from '../issue-token.ts';
 
 /** A token's record as printed (never the token: only its hash is stored). */
@@ -12,9 +13,9 @@ function tokenJson(t: ApiToken): Record<string, unknown> {
   };
 }
 
-/** `curator tokens add|revoke`: API tokens (`Authorization: Bearer …`), printed once at creation. */
+/** `curator tokens add|ls|revoke`: API tokens (`Authorization: Bearer …`), printed once at creation. */
 export function registerTokens(program: Command): void {
-  const tokens = program.command('tokens').description('issue and revoke API tokens (the token is printed once; only its hash is stored)');
+  const tokens = program.command('tokens').description('issue, list and revoke API tokens (the token is printed once; only its hash is stored)');
 
   withCommon(
     tokens.command('add').description('issue a token for a user and print it (once)').argument('<user>', 'user id')
@@ -30,6 +31,21 @@ export function registerTokens(program: Command): void {
         `${token}\n\ntoken #${record.id} for '${user}' (role ${record.role}). It is shown only now: only its hash is stored.\nUse it as: Authorization: Bearer <token>`);
     });
   });
+
+  withCommon(tokens.command('ls').description('list tokens: id, user, role, label, dates (never the token itself)').option('--user <id>', "only this user's tokens"))
+    .action(async (opts: CommonOptions & { user?: string }) => {
+      await withCurator(opts, async (curator) => {
+        if (opts.user !== undefined && (await curator.store.corpus.getUser(opts.user)) === undefined) {
+          throw new CuratorError('NOT_FOUND', `no user '${opts.user}'`, { field: 'user' });
+        }
+        const list = await curator.store.listing.tokens(opts.user);
+        const day = (d: Date | null): string => (d === null ? '-' : d.toISOString().slice(0, 10));
+        emit(opts, { items: list.map(tokenJson) }, () => table(
+          ['ID', 'User', 'Role', 'Label', 'Created', 'Expires', 'Revoked', 'Last used'],
+          list.map((t) => [String(t.id), t.userId, t.role, t.label, day(t.createdAt), day(t.expiresAt), day(t.revokedAt), day(t.lastUsedAt)]),
+        ));
+      });
+    });
 
   withCommon(tokens.command('revoke').description('revoke a token by its id (it stops working at once)').argument('<id>', 'token id'))
     .action(async (id: string, opts: CommonOptions) => {

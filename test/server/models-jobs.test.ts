@@ -42,6 +42,7 @@ describe('models', () => {
     assert.equal(((await s.call('GET', `/v1/models?estimator=${est}`, s.tokens.ana)).json() as { items: unknown[] }).items.length, 1);
     assert.equal(((await s.call('GET', '/v1/models?estimator=Nothing', s.tokens.ana)).json() as { items: unknown[] }).items.length, 0);
     assert.equal(((await s.call('GET', '/v1/models?createdAfter=2999-01-01T00:00:00Z', s.tokens.ana)).json() as { items: unknown[] }).items.length, 0);
+    assert.equal(((await s.call('GET', '/v1/models?createdAfter=2000-01-01&createdBefore=2999-12-31', s.tokens.ana)).json() as { items: unknown[] }).items.length, 1);
     assert.equal(((await s.call('GET', '/v1/models?minScore=0&maxScore=1&orderBy=score', s.tokens.ana)).json() as { items: unknown[] }).items.length, 1);
 
     const detail = await s.call('GET', `/v1/models/${first}`, s.tokens.ana);

@@ -6,7 +6,8 @@ import { callerOf, isStaff, type AuthContext } from '../auth.ts';
 import type { RouteDeps, RouteModule } from '../context.ts';
 import { IdParams, ModelSchema, PageQuery, pageOf, PromotionSchema, ReasonBody, responses } from '../schemas.ts';
 
-const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+/** An ISO time (`2024-05-01T12:00:00Z`) or day (`2024-05-01`, midnight UTC). */
+const isoDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((s) => new Date(s));
 
 const ListQuery = z.strictObject({
   ...PageQuery,

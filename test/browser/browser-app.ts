@@ -27,6 +27,8 @@ export interface BrowserApp {
   readonly curator: Curator;
   readonly server: FastifyInstance;
   readonly url: string;
+  /** The SQLite file behind the server. */
+  readonly dbFile: string;
   readonly browser: BrowserContext;
   readonly tokens: { readonly admin: string; readonly bob: string };
   /** Emails kept out of the corpus, for the inbox user. */
@@ -65,7 +67,8 @@ function pick(all: readonly SpamRecord[], n: number, skip = 0): SpamRecord[] {
 /** Starts everything; `build` trains the first global model before the browser opens. */
 export async function startBrowserApp(options: { build?: boolean } = {}): Promise<BrowserApp> {
   const dir = await mkdtemp(join(tmpdir(), 'curator-browser-'));
-  const curator = await createCurator({ store: `sqlite:${join(dir, 'curator.db')}` });
+  const dbFile = join(dir, 'curator.db');
+  const curator = await createCurator({ store: `sqlite:${dbFile}` });
   const all = loadSpamCorpus();
   await curator.createTask(TASK);
   await curator.addUser('ana', 'Ana (admin)');
@@ -89,7 +92,7 @@ export async function startBrowserApp(options: { build?: boolean } = {}): Promis
   });
   await mkdir(SHOTS, { recursive: true });
   const app: BrowserApp = {
-    curator, server, url, browser, tokens, spare: pick(all, 6, 15),
+    curator, server, url, dbFile, browser, tokens, spare: pick(all, 6, 15),
     async page() {
       const page = await browser.newPage();
       page.setDefaultTimeout(15_000);

@@ -216,4 +216,37 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await app.shoot(page, 'users');
     await page.close();
   });
+
+  test('every control on every page has an accessible name, and keyboard focus is visible', async () => {
+    const page = await app.page();
+    await app.signIn(page, app.tokens.admin);
+    const model = (await app.curator.registry.models.list({ taskId: 'spam' }, { limit: 1 })).items[0]!;
+    const job = (await app.curator.store.listing.jobs({ limit: 1 })).items[0]!;
+    for (const route of ['overview', 'models', `models/${model.id}`, 'corpus', 'triggers', 'jobs', `jobs/${job.id}`, 'users', 'inbox']) {
+      await app.rendered(page, () => page.goto(`${app.url}/#/${route}`));
+      const unnamed = await page.evaluate(UNNAMED_CONTROLS) as string[];
+      assert.deepEqual(unnamed, [], `#/${route}: controls without a name`);
+    }
+    await app.rendered(page, () => page.goto(`${app.url}/#/models`));
+    await page.locator('body').focus();
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle + " " + document.activeElement.tagName');
+      assert.match(outline as string, /^(solid|auto) /, `focus ${i + 1} is visible (${outline})`);
+    }
+    await page.close();
+  });
 });
+
+/** In the page: the visible form controls, buttons and links with no accessible name. */
+const UNNAMED_CONTROLS = `(() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('input, select, textarea, button, a[href], progress')) {
+    if (el.closest('[hidden], dialog:not([open])') || el.type === 'hidden') continue;
+    const by = el.getAttribute('aria-labelledby');
+    const name = [...(el.labels ?? [])].map((l) => l.textContent).join(' ') || el.getAttribute('aria-label') || (by ? document.getElementById(by)?.textContent : '')
+      || (el.tagName === 'BUTTON' || el.tagName === 'A' ? el.textContent : '') || el.title || '';
+    if (!name.trim()) bad.push(el.outerHTML.slice(0, 120));
+  }
+  return bad;
+})()`;

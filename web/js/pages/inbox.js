@@ -20,8 +20,8 @@ export async function render(main, ctx) {
   }
   const [detail, docsPage, predsPage] = await Promise.all([
     api(`/tasks/${t}`, { signal: ctx.signal }).then(taskDetail),
-    api(`/tasks/${t}/documents${qs({ limit: 50 })}`, { signal: ctx.signal }),
-    api(`/tasks/${t}/predictions${qs({ limit: 500 })}`, { signal: ctx.signal }).catch(() => ({ items: [] })),
+    api(`/tasks/${t}/documents${qs({ authorId: me, limit: 50 })}`, { signal: ctx.signal }),
+    api(`/tasks/${t}/predictions${qs({ userId: me, limit: 500 })}`, { signal: ctx.signal }).catch(() => ({ items: [] })),
   ]);
   const labels = detail.task.labels ?? [];
   const need = detail.config?.minLabels?.user ?? 50;

@@ -14,6 +14,8 @@ export interface RouteDeps {
   readonly auth: Authenticator;
   /** How often a job's event stream re-reads the job row, in ms. */
   readonly jobPollMs: number;
+  /** Ends of the open event streams, called when the server closes (so close does not wait on them). */
+  readonly openStreams: Set<() => void>;
 }
 
 /** A route module: registers one resource's routes. */

@@ -112,7 +112,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   const metrics = new ServerMetrics(curator.store, { defaultMetrics: options.defaultMetrics ?? true });
   const auth = new Authenticator(curator.store, options.tokenCacheMs ?? 5000);
-  const deps: RouteDeps = { curator, metrics, auth, jobPollMs: options.jobPollMs ?? 500 };
+  const deps: RouteDeps = { curator, metrics, auth, jobPollMs: options.jobPollMs ?? 500, openStreams: new Set() };
 
   await app.register(swagger, {
     openapi: {
@@ -156,6 +156,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     }
   });
   app.addHook('onClose', async () => stop?.());
+  // Event streams of running jobs would hold server.close() open until their jobs end.
+  app.addHook('preClose', async () => {
+    for (const end of [...deps.openStreams]) end();
+  });
 
   await app.ready();
   return app;

@@ -31,8 +31,10 @@ export async function streamJobEvents(reply: FastifyReply, deps: RouteDeps, jobI
     closed = true;
     clearInterval(timer);
     unsubscribe?.();
+    deps.openStreams.delete(finish);
     raw.end();
   };
+  deps.openStreams.add(finish);
   const emitRow = (job: ListedJob): void => {
     const key = `${job.status}|${job.progress}|${job.attempts}|${JSON.stringify(job.detail)}`;
     if (key !== last) {

@@ -116,6 +116,21 @@ describe('dashboard', () => {
   });
 });
 
+describe('closing', () => {
+  it('ends open job event streams instead of waiting for their jobs', async () => {
+    const c = await startServer();
+    const job = await c.curator.store.activity.createJob({ taskId: 'spam', scope: { kind: 'global' } }); // queued, nothing will run it
+    const streaming = c.call('GET', `/v1/jobs/${job.id}/events`, c.tokens.editor);
+    await new Promise((r) => setTimeout(r, 100));
+    await c.app.close();
+    const ended = await Promise.race([streaming.then((res) => res.body), new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+    await c.curator.close();
+    assert.ok(ended !== null, 'the stream outlived the server');
+    assert.match(ended, /event: job/);
+    assert.doesNotMatch(ended, /event: end/);
+  });
+});
+
 describe('rate limit', () => {
   it('answers 429 with the JSON error once a token exceeds its budget; other tokens and public routes are unaffected', async () => {
     const r = await startServer({ rateLimit: { max: 3, timeWindowMs: 60_000 } });

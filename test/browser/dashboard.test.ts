@@ -140,7 +140,7 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await tab2.close();
   });
 
-  test('an expired token returns to sign-in with a message, and signing in again returns to the same page', async () => {
+  test('an expired token returns to sign-in with a message; after signing in again the unsaved edit is still there', async () => {
     const short = 'tok-short-0123456789abcdef';
     const expiresAt = new Date(Date.now() + 4000);
     await app.curator.store.corpus.createToken({ userId: 'ana', token: short, role: 'admin', label: 'short', expiresAt });
@@ -149,13 +149,20 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await page.goto(`${app.url}/#/triggers`);
     await page.getByRole('heading', { name: /Trigger rules/ }).waitFor();
     await page.waitForTimeout(Math.max(0, expiresAt.getTime() - Date.now() + 200));
-    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByLabel('New labels (N)').fill('9');
+    await page.getByRole('button', { name: 'Save rules' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.match(await page.getByTestId('signin-notice').innerText(), /session ended.*expired/i);
     await app.shoot(page, 'expired-token');
     await page.getByLabel('API token').fill(app.tokens.admin);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    await page.getByRole('heading', { name: /Trigger rules/ }).waitFor();
+    await page.getByText('Showing your unsaved draft.').waitFor();
+    assert.equal(await page.getByLabel('New labels (N)').inputValue(), '9');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByTestId('triggers-result').getByText('Saved.').waitFor();
+    const { config } = await app.curator.task('spam');
+    assert.deepEqual(config.triggers.find((r) => r.kind === 'growth'), { kind: 'growth', labels: 9, scopes: ['user'] });
     await page.close();
   });
 

@@ -27,12 +27,14 @@ describe('inbox in Chromium', { skip: missing || false, timeout: 240_000 }, () =
     const page = await app.page();
     await app.signIn(page, app.tokens.bob);
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await app.rendered(page, () => page.goto(`${app.url}/inbox/`)); // the demo application's address
+    assert.equal(await page.evaluate('location.hash'), '#/inbox');
     assert.equal(await page.getByRole('link', { name: 'Models' }).count(), 0, 'a user token sees no dashboard pages');
     const mails = page.getByTestId('inbox-list').locator('article');
     assert.equal(await mails.count(), truth.size, 'only bob’s own emails');
     const global = (await app.curator.registry.models.list({ taskId: 'spam', status: 'active', scope: GLOBAL }, { limit: 1 })).items[0]!;
     for (const verdict of await page.getByTestId('verdict').allInnerTexts()) {
-      assert.match(verdict, new RegExp(`^Predicted (spam|ham) by model #${global.id} \\(global scope\\)$`), verdict);
+      assert.match(verdict, new RegExp(`^Predicted (spam|ham) \\(\\d+ %\\) by model #${global.id} \\(global scope\\)$`), verdict);
     }
     await page.getByTestId('own-model').getByText('your own model is built once you have labelled 8').waitFor();
     await app.shoot(page, 'inbox');

@@ -65,13 +65,15 @@ export async function render(main, ctx) {
     const showVerdict = () => {
       if (!prediction) return replace(verdict, h('span', { class: 'muted' }, 'No prediction yet.'));
       const scope = prediction.scope ? fmt.scope(prediction.scope) : '';
-      replace(verdict, 'Predicted ', badge(prediction.label ?? prediction.output), ` by model `,
+      const label = prediction.label ?? prediction.output;
+      const p = prediction.probabilities?.[label];
+      replace(verdict, 'Predicted ', badge(label), p === undefined ? '' : ` (${Math.round(p * 100)} %)`, ` by model `,
         h('a', { href: `#/models/${prediction.modelId}` }, `#${prediction.modelId}`), scope ? ` (${scope} scope)` : '');
     };
     if (!prediction) {
       try {
         const a = await api(`/tasks/${t}/predict`, { method: 'POST', body: { text: d.content ?? '' }, signal: ctx.signal });
-        prediction = { predictionId: a.predictionId, label: a.label, modelId: a.modelId, scope: a.scope };
+        prediction = { predictionId: a.predictionId, label: a.label, probabilities: a.probabilities, modelId: a.modelId, scope: a.scope };
         cache[hash] = prediction;
         saveCache();
       } catch (err) {

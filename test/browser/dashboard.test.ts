@@ -93,7 +93,7 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await page.close();
   });
 
-  test('promote a candidate after confirming: the active model changes and the history records it', async () => {
+  test('promote a candidate after confirming: the active model changes and the history records it; roll back from the overview', async () => {
     const candidate = (await app.curator.registry.models.list({ taskId: 'spam', status: 'candidate', scope: GLOBAL }, { limit: 1 })).items[0];
     assert.ok(candidate, 'the second build left a candidate: its own model or the champion it replaced');
     const page = await app.page();
@@ -109,6 +109,14 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await page.getByTestId('active-models').getByRole('link', { name: `#${candidate.id}` }).waitFor();
     const active = (await app.curator.registry.models.list({ taskId: 'spam', status: 'active', scope: GLOBAL }, { limit: 10 })).items;
     assert.deepEqual(active.map((m) => m.id), [candidate.id]);
+    // Roll back from the overview: the former champion is active again.
+    const before = (await app.curator.registry.promotions.history('spam', GLOBAL)).at(-1)!;
+    await page.locator('tr[data-scope="global"]').getByRole('button', { name: 'Roll back' }).click();
+    await page.getByRole('dialog').getByLabel('Reason').fill('rolled back in the browser test');
+    await app.rendered(page, () => page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click());
+    await page.getByTestId('active-models').getByRole('link', { name: `#${before.previousModelId}` }).waitFor();
+    const after = (await app.curator.registry.models.list({ taskId: 'spam', status: 'active', scope: GLOBAL }, { limit: 10 })).items;
+    assert.deepEqual(after.map((m) => m.id), [before.previousModelId]);
     await page.close();
   });
 

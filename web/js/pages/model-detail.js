@@ -13,6 +13,7 @@ export async function render(main, ctx) {
   const id = ctx.params.id;
   const d = modelDetail(await api(`/models/${encodeURIComponent(id)}`, { signal: ctx.signal }));
   const m = d.model;
+  if (m.snapshotId && !d.snapshot) d.snapshot = await api(`/snapshots/${m.snapshotId}`, { signal: ctx.signal }).catch(() => null);
   const out = h('div', { 'aria-live': 'assertive', 'data-testid': 'action-result' });
   const destroy = [];
   main.append(title(`Model #${m.id}`),

@@ -62,14 +62,14 @@ async function taskSection(d, ctx) {
     active.length === 0 ? h('p', { class: 'muted' }, 'No active model yet.') :
       h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'active-models' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Scope'), h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col' }, 'Estimator'), h('th', { scope: 'col', class: 'num' }, 'Score'), h('th', { scope: 'col' }, 'Action'))),
-        h('tbody', {}, active.map((a) => activeRow(t.id, a, out))))),
+        h('tbody', {}, active.map((a) => activeRow(t.id, a, out, ctx))))),
     alarmError ? errorBox(alarmError) : alarms.length ? h('ul', {}, alarms.slice(0, 5).map((a) => h('li', {}, `${fmt.time(a.createdAt)} ${fmt.scope(a.scope)}: ${a.reason}`))) : null,
     h('div', { class: 'row' }, train, h('a', { href: '#/models' }, 'All models'), h('a', { href: '#/triggers' }, 'Trigger rules')),
     out,
   );
 }
 
-function activeRow(taskId, a, out) {
+function activeRow(taskId, a, out, ctx) {
   const m = a.model ?? a;
   const id = a.modelId ?? m.id;
   const rollback = h('button', { type: 'button', class: 'secondary', onclick: async () => {
@@ -78,12 +78,12 @@ function activeRow(taskId, a, out) {
     try {
       await api(`/tasks/${encodeURIComponent(taskId)}/rollback`, { method: 'POST', body: { scope: a.scope, reason: ok.reason || 'rollback (dashboard)' } });
       announce(`Rolled back ${fmt.scope(a.scope)}.`);
-      location.reload();
+      ctx.reload();
     } catch (err) {
-      out.replaceChildren(errorBox(err, [{ label: 'Reload', run: () => location.reload() }]));
+      out.replaceChildren(errorBox(err, [{ label: 'Reload', run: ctx.reload }]));
     }
   } }, 'Roll back');
-  return h('tr', {},
+  return h('tr', { 'data-scope': fmt.scope(a.scope) },
     h('td', {}, fmt.scope(a.scope)),
     h('td', {}, h('a', { href: `#/models/${id}`, 'data-testid': 'active-model-link' }, `#${id}`)),
     h('td', {}, m.estimator ?? '—'),

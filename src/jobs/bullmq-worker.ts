@@ -1,9 +1,12 @@
 import { FlowProducer, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { ModelChangeBus } from '../lifecycle/model-change-bus.ts';
 import { CuratorError } from '../ml/errors.ts';
 import type { Store } from '../store/index.ts';
-import { finishBuild, planBuild, PreparedCache, runCells, type BuildPlan, type CellScore, type CellSpec, type PlainRequest, type PlanResult } from './bullmq-build-stages.ts';
+import {
+  finishBuild, planBuild, PreparedCache, runCells, type BuildPlan, type CellScore, type CellSpec, type FanInResult, type PlainRequest, type PlanResult,
+} from './bullmq-build-stages.ts';
 import {
   bullJobId, jobOptions, resolveQueues, stageQueue, STAGES,
   type Granularity, type QueueSettings, type ResolvedQueues, type RetrySettings, type Stage,
@@ -33,9 +36,20 @@ export interface CellJobResult {
   readonly scores: readonly CellScore[];
   readonly prepareMs: number;
   readonly cvMs: number;
-  /** Epoch ms the worker started it (enqueue→start latency = this − the job's timestamp). */
+  /** Epoch ms the job was added (with its flow), the worker started it, and finished it: coordination overhead in the bench. */
+  readonly enqueuedAt: number;
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** Which worker process ran it. */
+  readonly worker: string;
+}
+
+/** What a fan-in job returns: the model, and where its time went (epoch ms of each step's start). */
+export interface FanInJobResult extends FanInResult {
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly steps: Readonly<Record<string, number>>;
+  readonly cells: readonly Omit<CellJobResult, 'scores'>[];
 }
 
 /** Options of {@link BullmqWorker}. */
@@ -108,6 +122,8 @@ export class BullmqWorker {
   private counter: Redis | undefined;
   private readonly lastWrite = new Map<number, number>();
   private lastError = '';
+  /** This worker in logs and timings: `host:pid`. */
+  readonly name = `${hostname()}:${process.pid}`;
 
   constructor(private readonly options: BullmqWorkerOptions) {
     this.q = resolveQueues('BullmqWorker', options);
@@ -194,7 +210,7 @@ export class BullmqWorker {
     const r = await runCells(this.options.store, this.cache, plan, cell, (candidate, k) => {
       void this.cellDone(job, attempt, key, total, candidate, k);
     });
-    return { ...r, startedAt, finishedAt: Date.now() };
+    return { ...r, enqueuedAt: job.timestamp, startedAt, finishedAt: Date.now(), worker: this.name };
   }
 
   /** Counts a finished (candidate, fold) build-wide (Redis INCR), reports it on the job and, now and then, in the row. */
@@ -220,7 +236,9 @@ export class BullmqWorker {
     }
   }
 
-  private async fanIn(job: Job<FanInJobData>): Promise<unknown> {
+  private async fanIn(job: Job<FanInJobData>): Promise<FanInJobResult> {
+    const startedAt = Date.now();
+    const steps: Record<string, number> = {};
     const { plan } = job.data;
     const attempt = job.attemptsMade + 1;
     this.log(`build #${plan.jobId}: fan-in (attempt ${attempt})`);
@@ -228,6 +246,7 @@ export class BullmqWorker {
     const cells = values.flatMap((v) => v.scores);
     const total = plan.candidates.length * plan.folds;
     const { outcome, result } = await finishBuild(this.options.store, this.cache, plan, cells, (stage, candidate) => {
+      steps[stage] = Date.now();
       void job.updateProgress({ jobId: plan.jobId, attempt, stage, done: total, total, candidate } as Record<string, unknown>).catch(() => {});
       void this.options.store.jobs.progress(plan.jobId, { stage, done: total, total, candidate }).catch(() => {});
     });
@@ -237,7 +256,7 @@ export class BullmqWorker {
       await this.options.changes?.publish({ kind: 'promote', taskId: outcome.taskId, scope: outcome.scope, modelId: outcome.model.id }).catch((e: unknown) => this.problem('model change bus', e));
     }
     this.log(`build #${plan.jobId}: ${outcome.status === 'built' ? `model #${outcome.model.id} (${outcome.candidates[0]!.name}), ${outcome.promoted ? 'promoted' : 'not promoted'}${result.resumed ? ', resumed' : ''}` : `skipped — ${outcome.reason}`}`);
-    return { ...result, cells: values.map((v) => ({ startedAt: v.startedAt, finishedAt: v.finishedAt, prepareMs: v.prepareMs, cvMs: v.cvMs })) };
+    return { ...result, startedAt, finishedAt: Date.now(), steps, cells: values.map(({ scores: _scores, ...rest }) => rest) };
   }
 
   /** A sub-job failed: when no attempt is left (or the error is permanent), the build fails with it. */

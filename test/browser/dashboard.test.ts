@@ -232,7 +232,7 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await page.close();
   });
 
-  test('every control on every page has an accessible name, and keyboard focus is visible', async () => {
+  test('every control on every page has an accessible name, no page scrolls sideways at 390 px, and keyboard focus is visible', async () => {
     const page = await app.page();
     await app.signIn(page, app.tokens.admin);
     const model = (await app.curator.registry.models.list({ taskId: 'spam' }, { limit: 1 })).items[0]!;
@@ -241,6 +241,11 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
       await app.rendered(page, () => page.goto(`${app.url}/#/${route}`));
       const unnamed = await page.evaluate(UNNAMED_CONTROLS) as string[];
       assert.deepEqual(unnamed, [], `#/${route}: controls without a name`);
+      await page.setViewportSize({ width: 390, height: 800 });
+      await page.waitForTimeout(100);
+      const width = await page.evaluate('document.documentElement.scrollWidth') as number;
+      assert.ok(width <= 390, `#/${route} is ${width} px wide at 390 px (wide tables scroll inside their own box)`);
+      await page.setViewportSize({ width: 1280, height: 900 });
     }
     await app.rendered(page, () => page.goto(`${app.url}/#/models`));
     await page.locator('body').focus();

@@ -74,10 +74,15 @@ describe('curator train, models, predict, monitor', () => {
     const answer = JSON.parse(pred!.stdout);
     assert.equal(answer.label, 'spam');
     assert.equal(answer.modelId, modelId);
-    assert.equal((await tableCounts(t.db))['predictions'], 1);
+    const mail = join(t.dir, 'mail.txt');
+    writeFileSync(mail, 'meeting notes for the project, lunch on the weekend');
+    const fromFile = await cli(['predict', '--task', 'spam', '--file', mail, ...db]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.match(fromFile.stdout, /^ham {2}\(ham 0\.\d{4}, spam 0\.\d{4}; model #\d+, global, fallback; prediction [0-9a-f-]{36}\)\n$/);
     const again = await cli(['models', 'export', String(modelId), file, ...db]);
     assert.equal(again.code, 4);
     assert.match(again.stderr, /exists; pass --force/);
+    assert.equal((await tableCounts(t.db))['predictions'], 2, 'both predictions logged');
   });
 
   it('monitor --json lists the active model with its windows', async () => {

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadSpamCorpus } from '../../src/demo/spam-corpus.ts';
 import { deliver, type Delivery } from '../../src/demo/spam-stream.ts';
 import { Crowd, figuresFor, spread, timeline, type TimedRecord } from '../../src/demo/spam-timeline.ts';
-import { WorkerBuildRunner } from '../../src/jobs/index.ts';
+import type { JobEvent } from '../../src/jobs/index.ts';
 import { createCurator, type Curator } from '../../src/lifecycle/index.ts';
 import { loadModel } from '../../src/ml/persist/model-file.ts';
 import { GLOBAL, type Model } from '../../src/store/index.ts';
@@ -69,7 +69,9 @@ describe('end to end: the spam filter life cycle on the SpamAssassin corpus (SQL
   });
 
   it('a. the seed set builds a global model on a worker thread, which is promoted and predicts', async () => {
-    assert.ok((curator as unknown as { runner: unknown }).runner instanceof WorkerBuildRunner, 'a SQLite file gets the worker-thread engine');
+    const events: JobEvent[] = [];
+    const stop = curator.subscribeJobs((e) => events.push(e));
+    assert.ok(stop !== undefined, 'a SQLite file gets the worker-thread job engine');
     const spamInSeed = seed.filter((r) => r.label === 'spam').length;
     assert.ok(spamInSeed >= 8 && seed.length - spamInSeed >= 8, `both classes in the seed (${spamInSeed} spam of ${seed.length})`);
     const docs = await curator.addDocuments('spam', seed.map((r) => ({ content: r.text, externalId: r.key })));
@@ -78,7 +80,12 @@ describe('end to end: the spam filter life cycle on the SpamAssassin corpus (SQL
     assert.equal((await curator.triggerEvents('spam')).length, 0, '100 labels: below the growth rules, nothing fired');
 
     const outcome = await curator.build('spam', { actor: 'eve', reason: 'seed set' });
+    stop();
     assert.equal(outcome.status, 'built');
+    const mine = events.filter((e) => e.jobId === outcome.jobId);
+    assert.deepEqual(mine.map((e) => e.type).filter((t, i, a) => a[i - 1] !== t), ['queued', 'started', 'progress', 'succeeded']);
+    // "candidate j of m" is added by the build worker thread (build-worker.ts) only.
+    assert.ok(mine.some((e) => e.type === 'progress' && e.progress.stage === 'cv' && e.progress.candidateIndex === 2 && e.progress.fold === 4));
     if (outcome.status !== 'built') return;
     assert.equal(outcome.promoted, true);
     assert.match(outcome.decision.reason, /first model/);

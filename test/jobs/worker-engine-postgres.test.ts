@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { WorkerBuildRunner, type JobProgress } from '../../src/jobs/index.ts';
+import type { JobEvent, JobProgress } from '../../src/jobs/index.ts';
 import { createCurator, type Curator } from '../../src/lifecycle/index.ts';
 import { GLOBAL } from '../../src/store/index.ts';
 import { addLabelled, emails, QUICK } from '../lifecycle/helpers.ts';
@@ -43,9 +43,13 @@ describe('worker-thread job engine on PostgreSQL', { timeout: 180_000, ...(pgSki
   });
 
   it('a postgres:// URL gets the worker engine; a build runs on a worker thread and is promoted', async () => {
-    assert.ok((curator as unknown as { runner: unknown }).runner instanceof WorkerBuildRunner);
+    const events: JobEvent[] = [];
+    const stop = curator.subscribeJobs((e) => events.push(e));
+    assert.ok(stop !== undefined, 'a job engine with events, not the in-process runner');
     const seen: JobProgress[] = [];
     const outcome = await curator.build('spam', { reason: 'initial model', onProgress: (p) => seen.push(p as JobProgress) });
+    stop();
+    assert.deepEqual(events.filter((e) => e.jobId === outcome.jobId).map((e) => e.type).filter((t, i, a) => a[i - 1] !== t), ['queued', 'started', 'progress', 'succeeded']);
     assert.equal(outcome.status, 'built');
     if (outcome.status !== 'built') return;
     assert.equal(outcome.promoted, true);

@@ -63,7 +63,7 @@ Exit codes:
   2  usage or bad input (unknown option, invalid value, unknown label: INVALID_*, UNKNOWN_*)
   3  not found (task, model, user, group, token, file)
   4  conflict (already exists, or a concurrent change won)
-  5  not possible now (no active model yet, nothing to roll back to, not a candidate)
+  5  not possible now (no active model yet, nothing to roll back to, not a candidate, a skipped build)
   6  database unavailable
   7  a stored model file failed its integrity check
 

@@ -94,6 +94,16 @@ describe('curator train, models, predict, monitor', () => {
     assert.deepEqual(out.alarms, []);
   });
 
+  it('train exits 5 and says why when the build is skipped (a task without labels)', async () => {
+    const r = await cli(['train', '--task', 'empty', '--json', ...db]);
+    assert.equal(r.code, 5, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'skipped');
+    assert.match(out.reason, /no resolved label yet/);
+    const ls = await cli(['models', 'ls', '--task', 'empty', '--json', ...db]);
+    assert.deepEqual(JSON.parse(ls.stdout).items, []);
+  });
+
   it('refuses what is not possible with exit codes 2, 3 and 5, changing nothing', async () => {
     const before = await tableCounts(t.db);
     const cases: [string[], number, RegExp][] = [

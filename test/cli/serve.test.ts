@@ -46,9 +46,10 @@ describe('curator serve', () => {
   it('listens on a free port, answers /healthz and stops cleanly on SIGTERM', async () => {
     const child = start(['serve', '--port', '0', '--json', '--db', t.db]);
     children.push(child);
-    const info = JSON.parse(await firstLine(child, 60_000)) as { url: string; adminToken: string | null };
+    const info = JSON.parse(await firstLine(child, 60_000)) as { url: string; adminToken: string | null; hint: string | null };
     assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(info.adminToken, null);
+    assert.match(info.hint ?? '', /no users yet; make an admin with: npx curator users add admin/);
     const res = await fetch(`${info.url}/healthz`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });

@@ -63,9 +63,12 @@ export function registerServe(program: Command): void {
       });
       const address = await server.listen({ port: opts.port ?? 8080, host: opts.host });
       const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
-      const hint = adminToken === null && opts.demo
-        ? `the admin token was printed on first start and is not stored (only its hash); issue another with: npx curator tokens add ${ADMIN} --role admin --db ${opts.db}`
-        : null;
+      let hint: string | null = null;
+      if (adminToken === null && opts.demo) {
+        hint = `the admin token was printed on first start and is not stored (only its hash); issue another with: npx curator tokens add ${ADMIN} --role admin --db ${opts.db}`;
+      } else if (!opts.demo && (await curator.store.listing.users()).length === 0) {
+        hint = `no users yet; make an admin with: npx curator users add ${ADMIN} --db ${opts.db} && npx curator tokens add ${ADMIN} --role admin --db ${opts.db}`;
+      }
       // --json: one line, so a supervising script can read it as soon as the server listens
       if (opts.json) process.stdout.write(`${JSON.stringify({ url, db: opts.db, adminToken, hint })}\n`);
       else emit(opts, null, () => [

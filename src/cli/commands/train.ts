@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { BuildOutcome } from '../../lifecycle/index.ts';
 import { GLOBAL, type Scope } from '../../store/index.ts';
 import { defaultActor, emit, intAtLeast, parseScope, scopeText, withCommon, withCurator, type CommonOptions } from '../common.ts';
+import { EXIT } from '../exit-codes.ts';
 import { buildProgress } from '../progress.ts';
 import { fmt, table } from '../table.ts';
 
@@ -16,12 +17,13 @@ interface TrainOptions extends CommonOptions {
 /**
  * `curator train --task <id>` ("train now"): snapshot, cross-validate every candidate, fit the
  * winner, register it and apply the promotion policy, with a bar of candidate j/m, fold i/n.
+ * A skipped build (too few labels, one class only, nothing new) prints why and exits 5.
  */
 export function registerTrain(program: Command): void {
   withCommon(
     program
       .command('train')
-      .description('build a model now: snapshot → cross-validate every candidate → fit the winner → register → promotion policy')
+      .description('build a model now: snapshot → cross-validate every candidate → fit the winner → register → promotion policy (exit 5 when the build is skipped: too few labels, one class, nothing new)')
       .requiredOption('--task <id>', 'the task')
       .option('--scope <scope>', "'global', 'group:<id>' or 'user:<id>'", parseScope, GLOBAL)
       .option('--reason <text>', 'recorded with the build and any promotion', 'train now (CLI)')
@@ -40,6 +42,8 @@ export function registerTrain(program: Command): void {
         bar.stop();
       }
       emit(opts, outcomeJson(outcome), () => outcomeText(outcome));
+      // nothing was built (too few labels, one class, or the same model again): "not possible now"
+      if (outcome.status === 'skipped') process.exitCode = EXIT.STATE;
     }, { jobs });
   });
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { GLOBAL } from '../../src/store/index.ts';
 import { chromiumMissing, startBrowserApp, type BrowserApp } from './browser-app.ts';
 
@@ -256,6 +257,30 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     }
     await page.close();
   });
+
+  test('the models table pages by cursor through a second task picked in the header', async () => {
+    await app.curator.createTask({ id: 'bulk', labels: ['a', 'b'], triggers: [{ kind: 'manual' }] });
+    seedModels(app.dbFile, 'bulk', 120);
+    const page = await app.page();
+    await app.signIn(page, app.tokens.admin);
+    await app.rendered(page, () => page.goto(`${app.url}/#/models`));
+    await app.rendered(page, () => page.getByLabel('Task').selectOption('bulk'));
+    const ids = async () => (await page.getByTestId('models-table').locator('tbody tr td:first-child').allInnerTexts()).map((t) => Number(t.replace('#', '')));
+    const pages: number[][] = [await ids()];
+    for (let i = 0; i < 2; i++) {
+      await app.rendered(page, () => page.getByRole('button', { name: 'Next page' }).click());
+      pages.push(await ids());
+    }
+    assert.deepEqual(pages.map((p) => p.length), [50, 50, 20]);
+    const all = pages.flat();
+    assert.equal(new Set(all).size, 120, 'every model once');
+    assert.deepEqual(all, [...all].sort((a, b) => b - a), 'newest first');
+    assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+    await app.rendered(page, () => page.getByRole('button', { name: 'Previous page' }).click());
+    assert.deepEqual(await ids(), pages[1]);
+    await app.shoot(page, 'models-paged');
+    await page.close();
+  });
 });
 
 /** In the page: the visible form controls, buttons and links with no accessible name. */
@@ -270,3 +295,17 @@ const UNNAMED_CONTROLS = `(() => {
   }
   return bad;
 })()`;
+
+/** Model rows straight into the file (no blobs: the table lists rows), as bench/web-paint.ts seeds them. */
+function seedModels(file: string, taskId: string, n: number): void {
+  const db = new BetterSqlite3(file);
+  db.pragma('busy_timeout = 20000');
+  const insert = db.prepare(`INSERT INTO models (task_id, scope_kind, scope_owner, estimator, hyperparameters, build_time_ms, score, score_metric,
+    format_version, blob_sha256, blob_size, snapshot_id, job_id, status, parent_id, created_by, created_at, status_changed_at)
+    VALUES (?, 'global', '', 'LinearSVC', '{"clf":{"C":1}}', 100, ?, 'f1_macro', 2, ?, 1000, NULL, NULL, 'retired', NULL, 'test', ?, ?)`);
+  const t0 = Date.UTC(2026, 0, 1);
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) insert.run(taskId, 0.5 + (i % 50) / 100, i.toString(16).padStart(64, '0'), t0 + i * 1000, t0 + i * 1000);
+  })();
+  db.close();
+}

@@ -16,6 +16,11 @@ export interface BullmqJobEngineOptions extends QueueSettings, RetrySettings {
   readonly granularity?: Granularity;
   /** How often rows of running jobs are read when no queue event arrives (default 1000 ms). */
   readonly pollMs?: number;
+  /**
+   * Whether `close` waits for the builds this engine follows (default false: they run on the
+   * workers whatever happens here, so a server can restart mid-build; their handles reject).
+   */
+  readonly waitOnClose?: boolean;
 }
 
 interface Pending {
@@ -64,8 +69,10 @@ export class BullmqJobEngine implements JobEngine {
   private readonly listeners = new Set<(e: JobEvent) => void>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private readonly waitOnClose: boolean;
 
   constructor(options: BullmqJobEngineOptions) {
+    this.waitOnClose = options.waitOnClose ?? false;
     this.q = resolveQueues('BullmqJobEngine', options);
     this.store = options.store;
     this.retry = { attempts: options.attempts ?? 3, backoffMs: options.backoffMs ?? 1000 };
@@ -128,17 +135,18 @@ export class BullmqJobEngine implements JobEngine {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Waits for the builds this engine follows to end, then disconnects (the workers keep running). */
+  /**
+   * Disconnects; with `waitOnClose`, first waits for the builds this engine follows. Otherwise
+   * their handles reject with INVALID_STATE, and the builds run on in the workers (their rows
+   * tell how they end).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 50));
-    await this.disconnect();
-  }
-
-  /** Disconnects at once; followed builds keep running on the workers, their handles never settle. */
-  async abandon(): Promise<void> {
-    this.closed = true;
+    if (this.waitOnClose) while (this.pending.size > 0) await new Promise((r) => setTimeout(r, 50));
+    for (const [jobId, p] of this.pending) {
+      p.reject(new CuratorError('INVALID_STATE', `the job engine closed before job #${jobId} ended; it runs on in the workers (see its jobs row)`, { field: 'jobId' }));
+    }
     this.pending.clear();
     await this.disconnect();
   }
@@ -168,9 +176,12 @@ export class BullmqJobEngine implements JobEngine {
   }
 
   private follow(jobId: number, request: BuildRequest & { scope: Scope }, onProgress: ((p: JobProgress) => void) | undefined): Promise<BuildOutcome> {
-    return new Promise<BuildOutcome>((resolve, reject) => {
+    const outcome = new Promise<BuildOutcome>((resolve, reject) => {
       this.pending.set(jobId, { request, onProgress, resolve, reject, started: false });
     });
+    // A handle nobody awaits (a trigger's build, a closing server) must not be an unhandled rejection.
+    outcome.catch(() => {});
+    return outcome;
   }
 
   private listen(stage: Stage, ev: QueueEvents): void {

@@ -96,6 +96,27 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
     }
   });
 
+  it('an engine closing mid-build rejects the handle; the build runs on, and another engine recovers and follows it', async () => {
+    await seedTask(store, 'closing', 120, 2);
+    const first = new BullmqJobEngine({ ...q(), store });
+    const { jobId, outcome } = await first.submit({ taskId: 'closing', scope: GLOBAL, actor: 'ana', reason: 'closing' });
+    await first.close();
+    await assert.rejects(outcome, (e: unknown) => e instanceof CuratorError && e.code === 'INVALID_STATE' && e.message.includes(`job #${jobId}`));
+    assert.equal((await store.jobs.get(jobId))?.status, 'queued', 'nothing ran it yet (no worker)');
+    const second = new BullmqJobEngine({ ...q(), store });
+    try {
+      const found = await second.recover();
+      const mine = found.find((r) => r.jobId === jobId);
+      assert.equal(mine?.action, 'retried');
+      const worker = await startWorker();
+      const o = await mine!.outcome!;
+      assert.equal(o.status, 'built');
+      await worker.close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it('a poison sub-job is retried with exponential backoff, then fails its build after N attempts', async () => {
     await seedTask(store, 'poison', 120, 2);
     const starts = new Map<string, number[]>();

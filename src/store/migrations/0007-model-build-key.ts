@@ -12,7 +12,8 @@ import type { Kysely, Migration } from 'kysely';
 export function modelBuildKeyMigration(): Migration {
   return {
     async up(db: Kysely<any>): Promise<void> {
-      await db.schema.createIndex('models_build_candidate').on('models').columns(['job_id', 'hyperparameters']).unique().execute();
+      // ifNotExists: on a large PostgreSQL table an operator may build it first with CONCURRENTLY (docs/deployment.md).
+      await db.schema.createIndex('models_build_candidate').ifNotExists().on('models').columns(['job_id', 'hyperparameters']).unique().execute();
     },
     async down(db: Kysely<any>): Promise<void> {
       await db.schema.dropIndex('models_build_candidate').execute();

@@ -9,8 +9,8 @@ import { createCurator, type Curator, type TaskDefinition } from '../../src/life
 import { createServer } from '../../src/server/index.ts';
 import { loadSpamCorpus, type SpamRecord } from '../../src/demo/spam-corpus.ts';
 
-/** Debian's Chromium: the only browser these tests drive (never a downloaded one). */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium: the only browser these tests drive (never a downloaded one); CURATOR_CHROMIUM overrides the path. */
+export const CHROMIUM = process.env.CURATOR_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
 /** Where screenshots go (gitignored). */
 export const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');

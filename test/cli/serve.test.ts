@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
-import { start, tempDb } from './helpers.ts';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { cli, start, tempDb } from './helpers.ts';
 
 /** Reads the child's stdout until its first line (serve --json prints one line once it listens). */
 async function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
@@ -55,6 +56,19 @@ describe('curator serve', () => {
     assert.deepEqual(await res.json(), { status: 'ok' });
     assert.equal((await fetch(`${info.url}/v1/me`)).status, 401);
     assert.equal(await stop(child), 0);
+  });
+
+  it('a port in use is a conflict (exit 4) naming --port', async () => {
+    const taken = createTcpServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const r = await cli(['serve', '--port', String(port), '--db', t.db]);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, new RegExp(`CONFLICT \\(port\\): port ${port} on 127\\.0\\.0\\.1 is already in use; choose another with --port`));
+    } finally {
+      taken.close();
+    }
   });
 
   it('--demo on an empty database loads the demo, builds, prints an admin token once; a restart keeps everything', { timeout: 240_000 }, async () => {

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { createCurator, type Curator } from '../../lifecycle/index.ts';
+import { CuratorError } from '../../ml/errors.ts';
 import { GLOBAL } from '../../store/index.ts';
 import { emit, envInt, intAtLeast, withCommon, type CommonOptions } from '../common.ts';
 import { loadDemo } from '../demo-setup.ts';
 import { issueToken } from '../issue-token.ts';
 import { buildProgress } from '../progress.ts';
 import { reportError } from '../report-error.ts';
-import { loadCreateServer } from '../server-loader.ts';
+import { loadCreateServer, type HttpServer } from '../server-loader.ts';
 import { envSubset } from './demo.ts';
 
 interface ServeOptions extends CommonOptions {
@@ -61,7 +62,7 @@ export function registerServe(program: Command): void {
         curator, logger: opts.log, dashboard: opts.dashboard,
         rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 },
       });
-      const address = await server.listen({ port: opts.port ?? 8080, host: opts.host });
+      const address = await listen(server, opts.port ?? 8080, opts.host);
       const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
       let hint: string | null = null;
       if (adminToken === null && opts.demo) {
@@ -113,6 +114,19 @@ async function setUpDemo(curator: Curator, opts: ServeOptions): Promise<string |
   await curator.addUser(ADMIN, 'Administrator');
   const { token } = await issueToken(curator.store, { userId: ADMIN, role: 'admin', label: 'created by the first start of the demo' });
   return token;
+}
+
+/** Listens, turning "port taken" and "not allowed" into errors that say which flag to change. */
+async function listen(server: HttpServer, port: number, host: string): Promise<string> {
+  try {
+    return await server.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CuratorError('CONFLICT', `port ${port} on ${host} is already in use; choose another with --port (or PORT)`, { field: 'port' });
+    if (code === 'EACCES') throw new CuratorError('INVALID_ARGUMENT', `not allowed to listen on port ${port}; use a port above 1023`, { field: 'port' });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CuratorError('INVALID_ARGUMENT', `cannot listen on host ${JSON.stringify(host)}: no such interface`, { field: 'host' });
+    throw error;
+  }
 }
 
 /** Serves until SIGINT/SIGTERM, then closes the server and the curator (a second signal exits at once). */

@@ -18,6 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fixedDoc, loadSpamCorpus } from '../src/demo/spam-corpus.ts';
@@ -42,6 +43,9 @@ interface Run {
 
 interface Figures {
   readonly label: string;
+  /** Event-loop delay of the server while the run lasted (a blocked loop delays every connection). */
+  loopP99Ms?: number;
+  loopMaxMs?: number;
   readonly connections: number;
   readonly reqPerSec: number;
   readonly p50Ms: number;
@@ -90,7 +94,10 @@ function ask(child: ChildProcess, run: Run): Promise<Figures> {
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
-    options: { duration: { type: 'string', default: '10' }, docs: { type: 'string', default: '1200' }, connections: { type: 'string', default: '1,32' }, only: { type: 'string' } },
+    options: {
+      duration: { type: 'string', default: '10' }, docs: { type: 'string', default: '1200' }, connections: { type: 'string', default: '1,32' }, only: { type: 'string' },
+      'log-batch': { type: 'string' },
+    },
   });
   const duration = Number(args.duration);
   const nDocs = Number(args.docs);
@@ -102,7 +109,9 @@ async function main(): Promise<void> {
   const subset = Array.from({ length: nDocs }, (_, i) => corpus[Math.floor(i * step)]!);
   const doc = fixedDoc(corpus);
 
-  const curator = await createCurator({ store: url });
+  // --log-batch N: the prediction log's batch size (default the curator's 256); every batch is one commit.
+  const logBatch = args['log-batch'] === undefined ? undefined : Number(args['log-batch']);
+  const curator = await createCurator({ store: url, ...(logBatch === undefined ? {} : { predictionLog: { maxBatch: logBatch, flushIntervalMs: 1000 } }) });
   await curator.addUser('ana');
   await curator.addUser('bench');
   await curator.createTask({
@@ -121,7 +130,8 @@ async function main(): Promise<void> {
 
   // The model's own cost, for reading the HTTP figures: curator.predict in this process, same user and email.
   const inProcess: number[] = [];
-  for (let i = 0; i < 3000; i++) {
+  const inProcessRuns = 3000;
+  for (let i = 0; i < inProcessRuns; i++) {
     const t = performance.now();
     await curator.predict('spam', doc.text, { userId: 'bench' });
     if (i >= 500) inProcess.push((performance.now() - t) * 1000);
@@ -143,23 +153,31 @@ async function main(): Promise<void> {
   const results: Figures[] = [];
   for (const run of runs) {
     process.stdout.write(`${run.label} × ${run.connections} connection(s), ${duration} s … `);
-    const f = await ask(child, run);
-    console.log(`${Math.round(f.reqPerSec)} req/s`);
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const flushesBefore = curator.predictionLogStats.logged;
+    const f = { ...(await ask(child, run)), loopP99Ms: 0, loopMaxMs: 0 };
+    loop.disable();
+    f.loopP99Ms = loop.percentile(99) / 1e6;
+    f.loopMaxMs = loop.max / 1e6;
+    const logged = curator.predictionLogStats.logged - flushesBefore;
+    console.log(`${Math.round(f.reqPerSec)} req/s; server event-loop delay p99 ${f.loopP99Ms.toFixed(1)} ms, max ${f.loopMaxMs.toFixed(1)} ms${logged > 0 ? `; ${logged.toLocaleString('en-US')} predictions written to the log meanwhile` : ''}`);
     results.push(f);
   }
   child.kill();
   await curator.flush();
-  const logged = await curator.store.activity.countPredictions('spam');
+  const logged = (await curator.store.activity.countPredictions('spam')) - inProcessRuns;
   await app.close();
   await curator.close();
   rmSync(dir, { recursive: true, force: true });
 
   const rows = results.map((f) => [
     f.label, String(f.connections), Math.round(f.reqPerSec).toLocaleString('en-US'), f.p50Ms.toFixed(1), f.p99Ms.toFixed(1), String(f.errors + f.non2xx), 'yes',
+    (f.loopMaxMs ?? 0).toFixed(1),
   ]);
-  rows.push(['Django 3.2 + gunicorn (2 sync workers)', '32', DJANGO_32.reqPerSec.toLocaleString('en-US'), String(DJANGO_32.p50Ms), String(DJANGO_32.p99Ms), '0', 'no']);
+  rows.push(['Django 3.2 + gunicorn (2 sync workers)', '32', DJANGO_32.reqPerSec.toLocaleString('en-US'), String(DJANGO_32.p50Ms), String(DJANGO_32.p99Ms), '0', 'no', '']);
   console.log();
-  console.log(renderTable(['route', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'keep-alive'], rows));
+  console.log(renderTable(['route', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'keep-alive', 'loop max ms'], rows));
   const predict32 = results.find((f) => f.label.startsWith('POST') && f.connections === 32);
   const hello32 = results.find((f) => f.label.startsWith('GET') && f.connections === 32);
   console.log();

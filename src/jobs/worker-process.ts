@@ -13,9 +13,9 @@ export interface RunWorkerOptions {
   readonly queue: string;
   /** Database URL (`--db postgres://…`), the one the API servers use. */
   readonly db: string;
-  /** Base name of the queues (default 'curator'); must match the API servers'. */
+  /** Base name of the queues (default env CURATOR_QUEUE_NAME, else 'curator'); must match the API servers'. */
   readonly queueName?: string;
-  /** BullMQ's Redis key prefix (default 'bull'). */
+  /** BullMQ's Redis key prefix (default env CURATOR_QUEUE_PREFIX, else 'bull'). */
   readonly prefix?: string;
   /** Where promotions are announced to the API servers: a postgres:// or redis:// URL (default: `db` when it is PostgreSQL, else none). */
   readonly changes?: string | false;
@@ -59,7 +59,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerHandle
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} worker ${process.pid}: ${line}\n`));
   if (typeof options.db !== 'string' || options.db === '') throw new CuratorError('INVALID_ARGUMENT', 'runWorker: db must be a database URL', { field: 'db' });
   if (/^sqlite:/.test(options.db)) log('warning: a SQLite database only works for workers on this machine; use PostgreSQL to scale out');
-  const queues = resolveQueues('runWorker', { redis: options.queue, ...(options.queueName ? { queue: options.queueName } : {}), ...(options.prefix ? { prefix: options.prefix } : {}) });
+  const queueName = options.queueName ?? process.env['CURATOR_QUEUE_NAME'];
+  const prefix = options.prefix ?? process.env['CURATOR_QUEUE_PREFIX'];
+  const queues = resolveQueues('runWorker', { redis: options.queue, ...(queueName ? { queue: queueName } : {}), ...(prefix ? { prefix } : {}) });
   const maxBackoff = options.maxBackoffMs ?? 30_000;
 
   const store = await retrying(`database ${redact(options.db)}`, () => openStore(options.db, { poolSize: 4 }), log, maxBackoff, options.signal);

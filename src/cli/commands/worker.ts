@@ -15,7 +15,7 @@ interface WorkerOptions extends CommonOptions {
  * `curator worker`: a process that only builds. Embedded mode (now): on the database's own job
  * table it takes over builds that stopped processes left behind and fires the schedule triggers
  * of every task, on worker threads. Distributed mode (`--queue <url>`) belongs to the job
- * engine's distributed implementation: it plugs in at {@link runDistributed}.
+ * engine's distributed implementation ({@link runDistributed}: BullMQ queues on Redis, PostgreSQL).
  */
 export function registerWorker(program: Command): void {
   withCommon(
@@ -32,9 +32,23 @@ export function registerWorker(program: Command): void {
   });
 }
 
-/** Distributed workers (a queue on Redis or PostgreSQL) are the distributed job engine's; this is where they start. */
+/**
+ * Distributed mode: takes plan, cross-validation and fan-in jobs from the BullMQ queues on Redis
+ * (src/jobs/worker-process.ts) until SIGINT/SIGTERM, then finishes the jobs in hand. The
+ * database must be the PostgreSQL one every server and worker reaches.
+ */
 async function runDistributed(opts: WorkerOptions): Promise<void> {
-  throw new CuratorError('INVALID_ARGUMENT', `--queue ${opts.queue}: the distributed job engine is not part of this build; run without --queue for the embedded worker`, { field: 'queue' });
+  if (!/^postgres(ql)?:\/\//.test(opts.db)) {
+    throw new CuratorError('INVALID_ARGUMENT', `--queue ${opts.queue}: distributed workers need the PostgreSQL database the API servers use (--db postgres://…); got ${opts.db}`, { field: 'queue' });
+  }
+  const { runWorker } = await import('../../jobs/worker-process.ts');
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
+  process.once('SIGTERM', () => ac.abort());
+  const log = (line: string): void =>
+    void process.stdout.write(opts.json ? `${JSON.stringify({ at: new Date().toISOString(), event: 'log', line })}\n` : `${new Date().toISOString()} ${line}\n`);
+  const handle = await runWorker({ queue: opts.queue!, db: opts.db, signal: ac.signal, log });
+  await handle.stopped;
 }
 
 async function runEmbedded(opts: WorkerOptions): Promise<void> {

@@ -29,7 +29,8 @@ declare module 'fastify' {
 }
 
 interface Cached {
-  readonly auth: AuthContext;
+  /** null: no such token (remembered too, so a flood of made-up tokens costs no queries). */
+  readonly auth: AuthContext | null;
   readonly expiresAt: number | null;
   readonly until: number;
 }
@@ -61,11 +62,16 @@ export class Authenticator {
     const token = m[1]!;
     const hit = this.cache.get(token);
     if (hit !== undefined && hit.until > now) {
+      if (hit.auth === null) throw unknown();
       if (hit.expiresAt !== null && hit.expiresAt <= now) throw expired();
       return hit.auth;
     }
     const record = await this.store.corpus.findToken(token);
-    if (record === undefined) throw new CuratorError('UNAUTHENTICATED', 'unknown token', { field: 'authorization' });
+    if (this.cache.size > 10_000) this.cache.clear();
+    if (record === undefined) {
+      this.cache.set(token, { auth: null, expiresAt: null, until: now + this.ttlMs });
+      throw unknown();
+    }
     if (record.revokedAt !== null) throw new CuratorError('UNAUTHENTICATED', 'token was revoked', { field: 'authorization' });
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now) throw expired();
     if (!(ROLES as readonly string[]).includes(record.role)) {
@@ -73,7 +79,6 @@ export class Authenticator {
     }
     const groups = (await this.store.corpus.groupsOf(record.userId)).map((g) => g.id);
     const auth: AuthContext = { userId: record.userId, role: record.role as Role, tokenId: record.id, groups };
-    if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(token, { auth, expiresAt: record.expiresAt?.getTime() ?? null, until: now + this.ttlMs });
     return auth;
   }
@@ -81,7 +86,7 @@ export class Authenticator {
   /** Forgets cached tokens of a token id (revoked) or a user (groups changed). */
   forget(match: { tokenId?: number; userId?: string }): void {
     for (const [k, v] of this.cache) {
-      if (v.auth.tokenId === match.tokenId || v.auth.userId === match.userId) this.cache.delete(k);
+      if (v.auth !== null && (v.auth.tokenId === match.tokenId || v.auth.userId === match.userId)) this.cache.delete(k);
     }
   }
 
@@ -105,6 +110,10 @@ export class Authenticator {
       }
     });
   }
+}
+
+function unknown(): CuratorError {
+  return new CuratorError('UNAUTHENTICATED', 'unknown token', { field: 'authorization' });
 }
 
 function expired(): CuratorError {

@@ -21,6 +21,8 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const HEADER_BYTES = SIGNATURE.length + 8;
 /** Bytes per slice of a large value: about one socket read, so pg's parser buffers little. */
 export const SLICE_BYTES = 64 * 1024;
+/** PostgreSQL's limit on one field value. */
+const MAX_BYTEA = 1024 ** 3;
 
 /** Where the bytea values of a binary COPY stream go, as they arrive. */
 interface ValueSink<R> {
@@ -72,8 +74,9 @@ class JoinedSlices implements ValueSink<Uint8Array | null> {
     sizeHint: number,
     private readonly onBytes: ((chunk: Uint8Array) => void) | undefined,
   ) {
-    // Its own ArrayBuffer, so offset 0 and 8-byte aligned, allocated once when the hint is right.
-    this.buffer = Buffer.allocUnsafeSlow(Math.max(0, sizeHint));
+    // Its own ArrayBuffer, so offset 0 and 8-byte aligned, allocated once when the hint is right
+    // (a hint that no bytea can meet is ignored).
+    this.buffer = Buffer.allocUnsafeSlow(Number.isSafeInteger(sizeHint) && sizeHint > 0 && sizeHint <= MAX_BYTEA ? sizeHint : 0);
   }
 
   begin(length: number, seq: number): void {

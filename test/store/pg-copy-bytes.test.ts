@@ -51,7 +51,7 @@ describe('binary COPY reads of bytea (PostgreSQL fast path)', () => {
       const values = sizes.map((n) => randomBytes(n));
       for (const [id, v] of values.entries()) await pool.query('insert into blobs values ($1, $2)', [id, v]);
       for (const [id, v] of values.entries()) {
-        for (const sizeHint of [undefined, 0, v.length, Math.floor(v.length / 3), v.length + 1000]) {
+        for (const sizeHint of [undefined, 0, v.length, Math.floor(v.length / 3), v.length + 1000, -1, Number.NaN, 2 ** 40]) {
           const pieces: Buffer[] = [];
           const got = await copyOutLargeBytes(pool, query('select data from blobs where id = $1', [id]), {
             ...(sizeHint === undefined ? {} : { sizeHint }),

@@ -63,6 +63,7 @@ export class BullmqJobEngine implements JobEngine {
   private readonly retry: RetrySettings;
   private readonly granularity: Granularity;
   private readonly planQueue: Queue;
+  private readonly queues = new Map<Stage, Queue>();
   private readonly events: QueueEvents[] = [];
   private readonly ready: Promise<void>;
   private readonly pending = new Map<number, Pending>();
@@ -82,15 +83,19 @@ export class BullmqJobEngine implements JobEngine {
       throw new CuratorError('INVALID_ARGUMENT', `BullmqJobEngine: granularity must be 'fold', 'candidate' or 'cell'; got ${JSON.stringify(options.granularity)}`, { field: 'granularity' });
     }
     const base = { connection: this.q.connection, prefix: this.q.prefix };
-    this.planQueue = new Queue(stageQueue(this.q, 'plan'), base);
-    this.planQueue.on('error', () => {});
+    for (const stage of STAGES) {
+      const queue = new Queue(stageQueue(this.q, stage), base);
+      queue.on('error', () => {});
+      this.queues.set(stage, queue);
+    }
+    this.planQueue = this.queues.get('plan')!;
     for (const stage of STAGES) {
       const ev = new QueueEvents(stageQueue(this.q, stage), base);
       ev.on('error', () => {});
       this.listen(stage, ev);
       this.events.push(ev);
     }
-    this.ready = Promise.all([this.planQueue.waitUntilReady(), ...this.events.map((e) => e.waitUntilReady())]).then(() => {});
+    this.ready = Promise.all([...[...this.queues.values()].map((q) => q.waitUntilReady()), ...this.events.map((e) => e.waitUntilReady())]).then(() => {});
     this.ready.catch(() => {});
     this.timer = setInterval(() => void this.poll(), options.pollMs ?? 1000);
     this.timer.unref();
@@ -165,7 +170,7 @@ export class BullmqJobEngine implements JobEngine {
 
   private async disconnect(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.allSettled([this.planQueue.close(), ...this.events.map((e) => e.close())]);
+    await Promise.allSettled([...[...this.queues.values()].map((q) => q.close()), ...this.events.map((e) => e.close())]);
   }
 
   private async enqueuePlan(jobId: number, request: BuildRequest): Promise<void> {
@@ -207,13 +212,15 @@ export class BullmqJobEngine implements JobEngine {
       }
       this.emit({ type: 'progress', jobId: hit[0], taskId: hit[1].request.taskId, scope: hit[1].request.scope, progress });
     });
-    const retrying = (bullId: string, error: string): void => {
+    const retrying = async (bullId: string, error: string): Promise<void> => {
       const hit = pendingOf(bullId);
       if (hit === undefined) return;
-      this.emit({ type: 'retrying', jobId: hit[0], taskId: hit[1].request.taskId, scope: hit[1].request.scope, attempt: 0, error: `${stage} sub-job ${bullId}: ${error}` });
+      const job = await this.queues.get(stage)!.getJob(bullId).catch(() => undefined);
+      const attempt = (job?.attemptsMade ?? 0) + 1;
+      this.emit({ type: 'retrying', jobId: hit[0], taskId: hit[1].request.taskId, scope: hit[1].request.scope, attempt, error: `${stage} sub-job ${bullId}: ${error}` });
     };
-    ev.on('delayed', ({ jobId }) => retrying(jobId, 'failed; retrying after backoff'));
-    ev.on('stalled', ({ jobId }) => retrying(jobId, 'its worker stopped; taken over'));
+    ev.on('delayed', ({ jobId }) => void retrying(jobId, 'failed; retrying after backoff'));
+    ev.on('stalled', ({ jobId }) => void retrying(jobId, 'its worker stopped; taken over'));
     const settle = ({ jobId }: { jobId: string }): void => {
       const id = buildIdOf(jobId);
       if (id === undefined || !this.pending.has(id)) return;

@@ -176,6 +176,13 @@ export class BullmqWorker {
   private async plan(job: Job<PlanJobData>): Promise<PlanResult | { kind: 'planned'; cells: number }> {
     const { jobId, request, granularity, retry } = job.data;
     this.log(`build #${jobId}: plan (attempt ${job.attemptsMade + 1})`);
+    const row = await this.options.store.jobs.get(jobId);
+    if (row === undefined) throw new CuratorError('NOT_FOUND', `build job #${jobId} has no row in the jobs table`, { field: 'jobId' });
+    if (row.status !== 'queued' && row.status !== 'running') {
+      // A late second run of a plan whose build went on and ended: nothing to do.
+      this.log(`build #${jobId}: already ${row.status}; plan not run again`);
+      return { kind: 'skipped', reason: `already ${row.status}`, snapshotId: row.snapshotId };
+    }
     const r = await planBuild(this.options.store, jobId, request, job.attemptsMade + 1, granularity);
     if (r.kind === 'skipped') {
       this.log(`build #${jobId}: skipped — ${r.reason}`);

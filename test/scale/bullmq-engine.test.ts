@@ -129,6 +129,8 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
       },
     });
     const engine = new BullmqJobEngine({ ...q(), store, attempts: 3, backoffMs: 200 });
+    const retries: JobEvent[] = [];
+    engine.subscribe((e) => e.type === 'retrying' && retries.push(e));
     try {
       const { jobId, outcome } = await engine.submit({ taskId: 'poison', scope: GLOBAL, actor: 'ana', reason: 'poison' });
       await assert.rejects(outcome, /connection reset by the poison.*attempt 3 of 3/);
@@ -142,6 +144,7 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
         assert.ok(t[1]! - t[0]! >= 190 && t[2]! - t[1]! >= 390, `${id}: backoff doubles (${t[1]! - t[0]!} ms, ${t[2]! - t[1]!} ms)`);
       }
       assert.equal((await store.models.listAll({ taskId: 'poison' })).length, 0);
+      assert.deepEqual([...new Set(retries.map((e) => (e.type === 'retrying' ? e.attempt : 0)))].sort(), [2, 3], 'retrying events name the next attempt');
     } finally {
       await engine.close();
       await worker.close();

@@ -108,7 +108,7 @@ export async function startBrowserApp(options: { build?: boolean } = {}): Promis
     async rendered(page, action) {
       const before = await page.evaluate('document.body.dataset.ready ?? ""');
       await action();
-      await page.waitForFunction(`document.body.dataset.ready !== ${JSON.stringify(before)}`);
+      await page.waitForFunction(`!!document.body.dataset.ready && document.body.dataset.ready !== ${JSON.stringify(before)}`);
     },
     async shoot(page, name) {
       for (const width of [1280, 390]) {

@@ -115,7 +115,7 @@ export async function route() {
     if (heading && document.activeElement?.closest?.('main') == null) heading.focus({ preventScroll: true });
     performance.mark(`curator:ready:${page}`);
     document.body.dataset.page = page;
-    document.body.dataset.ready = String(++renders); // tests wait for this to change
+    document.body.dataset.ready = `${performance.timeOrigin}:${++renders}`; // unique per render and document: tests wait for it to change
   } catch (err) {
     if (err?.name === 'AbortError' || signal.aborted) return;
     if (err?.status === 401) return;

@@ -54,7 +54,8 @@ export async function render(main, ctx) {
   };
   let hasOwn = await showOwn();
 
-  for (const d of docs) list.append(await mail(d));
+  // Predictions for emails that have none yet are asked for at once, then shown in inbox order.
+  list.append(...(await Promise.all(docs.map(mail))));
 
   async function mail(d) {
     const hash = d.contentHash ?? (await sha256(d.content ?? ''));

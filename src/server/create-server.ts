@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Curator } from '../lifecycle/index.ts';
+import { CuratorError } from '../ml/errors.ts';
 import { accessOf, Authenticator, type Access } from './auth.ts';
 import type { RouteDeps, RouteModule } from './context.ts';
 import { httpError, toHttpError } from './error-mapping.ts';
@@ -72,6 +73,24 @@ const ROUTE_MODULES: readonly RouteModule[] = [
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 
+function checkOptions(o: ServerOptions): void {
+  const bad = (field: string, want: string, got: unknown): never => {
+    throw new CuratorError('INVALID_ARGUMENT', `createServer: ${field} must be ${want}; got ${JSON.stringify(got) ?? String(got)}`, { field });
+  };
+  if (o === null || typeof o !== 'object') bad('options', 'an object', o);
+  if (o.curator === null || typeof o.curator !== 'object' || typeof o.curator.predict !== 'function') bad('curator', 'a Curator from createCurator', typeof o.curator);
+  if (o.bodyLimit !== undefined && (!Number.isSafeInteger(o.bodyLimit) || o.bodyLimit < 1)) bad('bodyLimit', 'a positive integer (bytes)', o.bodyLimit);
+  if (o.rateLimit !== undefined && o.rateLimit !== false) {
+    if (o.rateLimit === null || typeof o.rateLimit !== 'object') bad('rateLimit', '{ max, timeWindowMs } or false', o.rateLimit);
+    if (!(o.rateLimit.max > 0)) bad('rateLimit.max', 'a number > 0', o.rateLimit.max);
+    if (!Number.isSafeInteger(o.rateLimit.timeWindowMs) || o.rateLimit.timeWindowMs < 1) bad('rateLimit.timeWindowMs', 'a positive integer', o.rateLimit.timeWindowMs);
+  }
+  for (const field of ['tokenCacheMs', 'jobPollMs'] as const) {
+    const v = o[field];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < (field === 'jobPollMs' ? 1 : 0))) bad(field, `an integer ≥ ${field === 'jobPollMs' ? 1 : 0}`, v);
+  }
+}
+
 /**
  * The HTTP service over a curator: the /v1 REST API (schemas validated by zod, the OpenAPI
  * document at /openapi.json and Swagger UI at /docs from the same schemas), bearer-token auth
@@ -84,6 +103,7 @@ const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
  * await app.listen({ port: 8080, host: '127.0.0.1' });
  */
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  checkOptions(options);
   const { curator } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
   app.removeContentTypeParser('text/plain'); // JSON in: a text body is a 415, not a string to validate
@@ -161,6 +181,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     for (const end of [...deps.openStreams]) end();
   });
 
-  await app.ready();
+  try {
+    await app.ready();
+  } catch (error) {
+    stop?.();
+    throw error;
+  }
   return app;
 }

@@ -116,6 +116,29 @@ describe('dashboard', () => {
   });
 });
 
+describe('options', () => {
+  it('refuses bad options naming the field', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ curator: {} }, /curator must be a Curator/],
+      [{ curator: s.curator, bodyLimit: -1 }, /bodyLimit must be a positive integer/],
+      [{ curator: s.curator, rateLimit: { max: 0, timeWindowMs: 1000 } }, /rateLimit\.max must be a number > 0/],
+      [{ curator: s.curator, rateLimit: { max: 5, timeWindowMs: 1.5 } }, /rateLimit\.timeWindowMs/],
+      [{ curator: s.curator, jobPollMs: 0 }, /jobPollMs must be an integer ≥ 1/],
+    ];
+    for (const [options, message] of cases) {
+      await assert.rejects(createServer(options as never), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && message.test(e.message));
+    }
+  });
+
+  it('answers 413 above a configured body limit', async () => {
+    const small = await createServer({ curator: s.curator, bodyLimit: 100, dashboard: false, defaultMetrics: false });
+    const res = await small.inject({ method: 'POST', url: '/v1/tasks/spam/predict', headers: { authorization: `Bearer ${s.tokens.ana}`, 'content-type': 'application/json' }, payload: JSON.stringify({ text: 'x'.repeat(200) }) });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().error.code, 'PAYLOAD_TOO_LARGE');
+    await small.close();
+  });
+});
+
 describe('closing', () => {
   it('ends open job event streams instead of waiting for their jobs', async () => {
     const c = await startServer();

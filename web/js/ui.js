@@ -1,10 +1,14 @@
-/* global document */
+/* global document, setTimeout, clearTimeout */
 import { h, replace } from './dom.js';
 
-/** Says something politely to screen readers and shows it in the status bar. */
+let statusTimer = null;
+
+/** Says something politely to screen readers and shows it in the status bar for a while. */
 export function announce(text) {
   const el = document.getElementById('status');
   replace(el, text);
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => replace(el), 8000);
 }
 
 /** Clears the page-level alert. */

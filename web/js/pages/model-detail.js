@@ -32,11 +32,14 @@ export async function render(main, ctx) {
   const folds = foldChart(d.evaluations);
   grid.append(h('section', {}, h('h2', {}, 'Scores per fold'), folds.el));
   if (folds.draw) destroy.push(await folds.draw());
-  grid.append(h('section', {}, h('h2', {}, 'Confusion matrix'), confusion(d.confusion)));
+  const cmBox = h('div', { 'aria-live': 'polite' }, confusion(d.confusion));
+  grid.append(h('section', {}, h('h2', {}, 'Confusion matrix'), cmBox));
 
   const live = h('section', {}, h('h2', {}, 'Live precision and recall'));
   main.append(live);
-  const stopLive = await liveChart(live, m, ctx);
+  // Without a matrix from the API, a binary task's live one is exact from the count window's per-label recall and support.
+  const onWindow = d.confusion ? () => {} : (count) => { const c = liveConfusion(count); if (c) replace(cmBox, confusion(c)); };
+  const stopLive = await liveChart(live, m, ctx, onWindow);
   main.append(h('h2', {}, 'Promotion history'), history(d.promotions));
   return () => { destroy.forEach((f) => f?.()); stopLive(); };
 }
@@ -84,12 +87,25 @@ function foldChart(evaluations) {
   return { el: fig, draw: () => lineChart(box, { xs, integerX: true, xLabel: 'fold', yLabel: 'score', series: lines.map((e) => ({ label: e.metric, values: e.foldValues, points: true })) }) };
 }
 
+/**
+ * The count window's 2×2 matrix of a binary task: per label, true positives = recall × support
+ * (both counts of the window), and what a label misses is predicted as the other label.
+ */
+function liveConfusion(count) {
+  const per = count?.perLabel ?? {};
+  const labels = Object.keys(per);
+  if (labels.length !== 2 || !(count.n > 0)) return null;
+  const tp = labels.map((l) => Math.round((per[l].recall ?? 0) * (per[l].support ?? 0)));
+  const miss = labels.map((l, i) => (per[l].support ?? 0) - tp[i]);
+  return { labels, matrix: [[tp[0], miss[0]], [miss[1], tp[1]]], caption: `Live: the last ${count.n} feedbacks (count window). Rows: true label; columns: predicted label` };
+}
+
 function confusion(c) {
-  if (!c) return h('p', { class: 'muted' }, 'The API gives no confusion matrix for this model.');
+  if (!c) return h('p', { class: 'muted' }, 'No confusion matrix yet: the API has none from cross-validation, and for a binary task this shows the live one once feedback arrives.');
   const labels = c.labels ?? [];
   const matrix = c.matrix ?? c.values ?? [];
   return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'confusion' },
-    h('caption', { class: 'muted' }, 'Rows: true label; columns: predicted label'),
+    h('caption', { class: 'muted caption' }, c.caption ?? 'Rows: true label; columns: predicted label'),
     h('thead', {}, h('tr', {}, h('td', {}), labels.map((l) => h('th', { scope: 'col', class: 'num' }, l)))),
     h('tbody', {}, labels.map((l, i) => h('tr', {}, h('th', { scope: 'row' }, l), (matrix[i] ?? []).map((v) => h('td', { class: 'num' }, fmt.int(v))))))));
 }
@@ -109,7 +125,7 @@ function history(events) {
  * floor if the task sets one, else the cross-validated estimate minus the margin). Uses the
  * monitor's history when the API gives one, and adds a point per poll while the page is open.
  */
-async function liveChart(section, m, ctx) {
+async function liveChart(section, m, ctx, onWindow) {
   const status = h('p', { class: 'muted', 'data-testid': 'live-summary', 'aria-live': 'polite' });
   const { fig, box } = chartFigure(`Live macro precision and recall of model #${m.id} against the decay threshold`);
   fig.hidden = true;
@@ -121,6 +137,7 @@ async function liveChart(section, m, ctx) {
   let stopped = false;
   const draw = async (report) => {
     const count = report.count ?? {};
+    onWindow(count);
     const params = report.params ?? {};
     const metric = count.primaryMetric ?? 'f1_macro';
     const cv = report.cv?.[metric];

@@ -236,6 +236,17 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
     assert.match(lines.find((l) => /unreachable/.test(l))!, /redis redis:\/\/127\.0\.0\.1:1 is unreachable \(.+\); attempt 1, retrying in \d+ ms/);
   });
 
+  it('a worker that cannot reach the database retries with backoff and logs why, without the password', async () => {
+    const lines: string[] = [];
+    const ac = new AbortController();
+    const started = runWorker({ queue: REDIS_URL, db: 'postgres://curator:secret@127.0.0.1:1/test', queueName: env.queue, prefix: env.prefix, maxBackoffMs: 100, signal: ac.signal, log: (l) => lines.push(l) });
+    await until('two failed attempts', () => lines.filter((l) => /database .* is unreachable/.test(l)).length >= 2, 10_000);
+    ac.abort();
+    await assert.rejects(started);
+    assert.match(lines[0]!, /database postgres:\/\/curator:…@127\.0\.0\.1:1\/test is unreachable \(.+\); attempt 1, retrying in 100 ms/);
+    assert.ok(lines.every((l) => !l.includes('secret')), 'no password in the log');
+  });
+
   it('rejects bad settings with a coded error naming the field', () => {
     assert.throws(() => new BullmqJobEngine({ store, redis: 'http://x' }), (e: unknown) => e instanceof CuratorError && e.code === 'INVALID_ARGUMENT' && e.field === 'queue');
     assert.throws(() => new BullmqJobEngine({ ...q(), store, attempts: 0 }), (e: unknown) => e instanceof CuratorError && e.field === 'attempts');

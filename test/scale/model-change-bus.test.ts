@@ -11,6 +11,9 @@ import { InProcessModelChangeBus, type ModelChange, type ModelChangeBus } from '
 import { openModelChangeBus } from '../../src/lifecycle/model-change-bus-open.ts';
 import { parseChange } from '../../src/lifecycle/model-change-bus.ts';
 import { CuratorError } from '../../src/ml/errors.ts';
+import { createCurator } from '../../src/lifecycle/index.ts';
+import { openStore } from '../../src/store/index.ts';
+import { emails, QUICK } from '../lifecycle/helpers.ts';
 import { IN_CI, PG_URL, REDIS_URL, scaleProblem, until } from './helpers.ts';
 
 const problem = await scaleProblem();
@@ -42,6 +45,40 @@ describe('ModelChangeBus', () => {
     stop();
     await bus.publish({ kind: 'retire', taskId: 'spam', modelId: 3 });
     assert.deepEqual(heard, [{ kind: 'promote', taskId: 'spam', modelId: 3 }]);
+  });
+
+  it('wired into createCurator: a promotion made through one curator is what another serves next; without a bus it is not', async () => {
+    // Three curators over one store (each with its own model cache), as three servers over one database.
+    const store = await openStore('sqlite::memory:');
+    const bus = new InProcessModelChangeBus();
+    const a = await createCurator({ store, modelChanges: bus });
+    const b = await createCurator({ store, modelChanges: bus });
+    const deaf = await createCurator({ store });
+    try {
+      await a.addUser('ana');
+      await a.createTask({ id: 'spam', labels: ['ham', 'spam'], candidates: QUICK, cv: { folds: 2 }, minLabels: { global: 20, user: 40, group: 40 }, triggers: [{ kind: 'manual' }], promotion: { margin: 1 } });
+      const add = async (mails: ReturnType<typeof emails>): Promise<void> => {
+        const docs = await a.addDocuments('spam', mails.map((m) => ({ content: m.text })));
+        await a.annotateMany('spam', docs.map((d, i) => ({ documentId: d.id, userId: 'ana', label: mails[i]!.label })));
+      };
+      await add(emails(80));
+      const first = await a.build('spam');
+      assert.equal(first.status === 'built' && first.promoted, true);
+      const text = emails(1)[0]!.text;
+      assert.equal((await b.predict('spam', text)).modelId, first.status === 'built' ? first.model.id : -1);
+      assert.equal((await deaf.predict('spam', text)).modelId, first.status === 'built' ? first.model.id : -1);
+      await add(emails(30, emails(80)));
+      const second = await a.build('spam');
+      assert.equal(second.status === 'built' && !second.promoted, true, 'margin 1: a candidate');
+      if (second.status !== 'built') return;
+      await a.registry.promotions.promote({ taskId: 'spam', modelId: second.model.id, actor: 'ana', reason: 'by hand' });
+      a.invalidate('spam');
+      assert.equal((await b.predict('spam', text)).modelId, second.model.id, 'b heard the change');
+      assert.equal((await deaf.predict('spam', text)).modelId, first.status === 'built' ? first.model.id : -1, 'a curator without the bus keeps its cached model');
+    } finally {
+      await Promise.all([a.close(), b.close(), deaf.close()]);
+      await store.close();
+    }
   });
 
   it('ignores messages that are not changes, and rejects an unknown URL scheme naming the field', async () => {

@@ -26,11 +26,25 @@ export function withCommon(cmd: Command): Command {
  * process left behind (`serve`, `worker` and `train` use the worker engine, which does).
  */
 export async function withCurator<T>(opts: CommonOptions, fn: (curator: Curator) => Promise<T>, config: Omit<CuratorConfig, 'store'> = {}): Promise<T> {
-  const curator = await createCurator({ jobs: { engine: 'in-process' }, ...config, store: opts.db });
+  const curator = await openCurator({ jobs: { engine: 'in-process' }, ...config, store: opts.db });
   try {
     return await fn(curator);
   } finally {
     await curator.close();
+  }
+}
+
+/**
+ * createCurator on a database URL, where a failure to open the database that is not already a
+ * coded error (a folder that cannot be made, a file that is not SQLite) becomes
+ * STORE_UNAVAILABLE naming the URL (exit 6) instead of an unexpected error.
+ */
+export async function openCurator(config: CuratorConfig & { store: string }): Promise<Curator> {
+  try {
+    return await createCurator(config);
+  } catch (error) {
+    if (error instanceof CuratorError) throw error;
+    throw new CuratorError('STORE_UNAVAILABLE', `cannot open the database ${config.store}: ${error instanceof Error ? error.message : String(error)}`, { field: 'db', cause: error });
   }
 }
 

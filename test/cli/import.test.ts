@@ -77,6 +77,23 @@ describe('curator import', () => {
     assert.deepEqual(await tableCounts(t.db), before);
   });
 
+  it('a database that cannot be opened exits 6 naming the URL; an unknown URL scheme exits 2', async () => {
+    const csv = join(t.dir, 'd.csv');
+    const [notADir, notADb, scheme, migrate] = await inParallel([
+      () => cli(['import', csv, '--task', 'spam', '--db', `sqlite:${csv}/x.db`]),
+      () => cli(['users', 'ls', '--db', `sqlite:${csv}`]),
+      () => cli(['users', 'ls', '--db', 'mysql://x']),
+      () => cli(['migrate', '--db', `sqlite:${csv}`]),
+    ]);
+    assert.equal(notADir!.code, 6, notADir!.stderr);
+    assert.match(notADir!.stderr, /^curator: STORE_UNAVAILABLE \(db\): cannot open the database sqlite:\S+d\.csv\/x\.db: /);
+    assert.equal(notADb!.code, 6, notADb!.stderr);
+    assert.match(notADb!.stderr, /STORE_UNAVAILABLE \(db\): cannot open the database .*file is not a database/);
+    assert.equal(scheme!.code, 2);
+    assert.match(scheme!.stderr, /unknown database URL scheme/);
+    assert.equal(migrate!.code, 6, migrate!.stderr);
+  });
+
   it('--json errors are one JSON line on stderr', async () => {
     const r = await cli(['import', join(t.dir, 'd.csv'), '--task', 'nope', '--json', ...db]);
     assert.equal(r.code, 3);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { createCurator, type Curator } from '../../lifecycle/index.ts';
+import type { Curator } from '../../lifecycle/index.ts';
 import { CuratorError } from '../../ml/errors.ts';
 import { GLOBAL } from '../../store/index.ts';
-import { emit, envInt, intAtLeast, withCommon, type CommonOptions } from '../common.ts';
+import { emit, envInt, intAtLeast, openCurator, withCommon, type CommonOptions } from '../common.ts';
 import { loadDemo } from '../demo-setup.ts';
 import { issueToken } from '../issue-token.ts';
 import { buildProgress } from '../progress.ts';
@@ -53,7 +53,7 @@ export function registerServe(program: Command): void {
       ...(options.demoSubset === undefined ? { demoSubset: envSubset() } : {}),
     };
     const createServer = await loadCreateServer();
-    const curator = await createCurator({ store: opts.db, jobs: { workers: opts.workers ?? 1 } });
+    const curator = await openCurator({ store: opts.db, jobs: { workers: opts.workers ?? 1 } });
     let adminToken: string | null = null;
     let server;
     try {

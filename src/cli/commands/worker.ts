@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { createCurator, type Curator } from '../../lifecycle/index.ts';
+import type { Curator } from '../../lifecycle/index.ts';
 import { CuratorError } from '../../ml/errors.ts';
-import { intAtLeast, scopeText, withCommon, type CommonOptions } from '../common.ts';
+import { intAtLeast, openCurator, scopeText, withCommon, type CommonOptions } from '../common.ts';
 import { reportError } from '../report-error.ts';
 
 interface WorkerOptions extends CommonOptions {
@@ -56,7 +56,7 @@ async function runEmbedded(opts: WorkerOptions): Promise<void> {
     if (opts.json) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...data })}\n`);
     else process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   };
-  const curator = await createCurator({ store: opts.db, jobs: { engine: 'worker', workers: opts.workers } });
+  const curator = await openCurator({ store: opts.db, jobs: { engine: 'worker', workers: opts.workers } });
   log(`worker on ${opts.db} (${opts.workers} thread(s)); recovered ${curator.recovered.length} build(s) at start`, { event: 'started', db: opts.db, recovered: curator.recovered.length });
   for (const r of curator.recovered) follow(r.jobId, r.outcome, log);
   if (opts.once) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.ts';
+import { registerFeedback } from './commands/feedback.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMigrate } from './commands/migrate.ts';
@@ -37,6 +38,7 @@ export function createProgram(): Command {
   registerTrain(program);
   registerModels(program);
   registerPredict(program);
+  registerFeedback(program);
   registerMonitor(program);
   registerDemo(program);
   registerUsers(program);

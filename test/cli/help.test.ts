@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { createProgram } from '../../src/cli/program.ts';
 import { cli, inParallel } from './helpers.ts';
 
-const COMMANDS = ['serve', 'worker', 'migrate', 'tasks', 'import', 'train', 'models', 'predict', 'monitor', 'demo', 'users', 'groups', 'tokens'];
+const COMMANDS = ['serve', 'worker', 'migrate', 'tasks', 'import', 'train', 'models', 'predict', 'feedback', 'monitor', 'demo', 'users', 'groups', 'tokens'];
 
 // Each process costs a second of start-up (tsx and the module graph), so the binary is spawned for
 // the top level and a few commands; the in-process walk below checks every command's help.

@@ -25,6 +25,7 @@ describe('curator train, models, predict, monitor', () => {
   after(() => t.done());
 
   let modelId = 0;
+  let predictionId = '';
 
   it('train builds, registers and promotes the first model, showing candidate j/m and fold i/n', async () => {
     const r = await cli(['train', '--task', 'spam', '--json', ...db]);
@@ -74,6 +75,7 @@ describe('curator train, models, predict, monitor', () => {
     const answer = JSON.parse(pred!.stdout);
     assert.equal(answer.label, 'spam');
     assert.equal(answer.modelId, modelId);
+    predictionId = answer.predictionId;
     const mail = join(t.dir, 'mail.txt');
     writeFileSync(mail, 'meeting notes for the project, lunch on the weekend');
     const fromFile = await cli(['predict', '--task', 'spam', '--file', mail, ...db]);
@@ -85,12 +87,23 @@ describe('curator train, models, predict, monitor', () => {
     assert.equal((await tableCounts(t.db))['predictions'], 2, 'both predictions logged');
   });
 
-  it('monitor --json lists the active model with its windows', async () => {
+  it('feedback on the prediction reaches the monitor windows; a bad one exits 3 or 2', async () => {
+    const [bad, unknown] = await inParallel([
+      () => cli(['feedback', predictionId, '--task', 'spam', '--label', 'eggs', ...db]),
+      () => cli(['feedback', 'no-such-prediction', '--task', 'spam', '--label', 'spam', ...db]),
+    ]);
+    assert.equal(bad!.code, 2);
+    assert.match(bad!.stderr, /UNKNOWN_LABEL \(label\)/);
+    assert.equal(unknown!.code, 3);
+    assert.match(unknown!.stderr, /NOT_FOUND \(predictionId\)/);
+    const ok = await cli(['feedback', predictionId, '--task', 'spam', '--label', 'spam', '--user', 'ana', ...db]);
+    assert.equal(ok.code, 0, ok.stderr);
     const r = await cli(['monitor', '--task', 'spam', '--json', ...db]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.deepEqual(out.models.map((m: { modelId: number }) => m.modelId), [modelId]);
-    assert.equal(out.models[0].count.n, 0);
+    assert.equal(out.models[0].count.n, 1);
+    assert.equal(out.models[0].count.accuracy, 1);
     assert.deepEqual(out.alarms, []);
   });
 

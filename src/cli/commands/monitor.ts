@@ -29,7 +29,8 @@ export function registerMonitor(program: Command): void {
       emit(opts, data, () => {
         const rows = reports.flatMap((r) => [r.count, r.time].map((w) => [
           String(r.modelId), scopeText(r.scope), r.status, w.kind === 'count' ? `last ${w.size}` : `last ${Math.round(w.size / 3600e3)} h`,
-          String(w.n), `${w.primaryMetric} ${fmt(w.primary)}`, fmt(r.cv[w.primaryMetric]), fmt(w.accuracy),
+          // no feedback in the window yet: no live figure (not a zero)
+          String(w.n), `${w.primaryMetric} ${w.n === 0 ? '-' : fmt(w.primary)}`, fmt(r.cv[w.primaryMetric]), w.n === 0 ? '-' : fmt(w.accuracy),
           r.tests.some((t) => t.significant) && w.kind === 'count' ? 'DECAY' : '',
         ]));
         const windows = table(['Model', 'Scope', 'Status', 'Window', 'n', 'Live', 'CV', 'Accuracy', ''], rows);

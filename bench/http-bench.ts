@@ -55,6 +55,9 @@ interface Figures {
   readonly errors: number;
   readonly non2xx: number;
   readonly total: number;
+  /** CPU time per answered request: the load generator's, and the server process's. */
+  readonly clientCpuUs: number;
+  serverCpuUs?: number;
 }
 
 /** Child side: runs autocannon for each run the parent sends and answers with the figures. */
@@ -66,14 +69,17 @@ async function client(): Promise<void> {
   process.on('message', (msg: { run: Run }) => {
     void (async () => {
       const r = msg.run;
+      const cpu0 = process.cpuUsage();
       const result = await autocannon({
         url: r.url, method: r.method, headers: r.headers, ...(r.body === undefined ? {} : { body: r.body }),
         connections: r.connections, duration: r.duration, pipelining: 1,
       });
       const total = Object.values(result.statusCodeStats).reduce((s, c) => s + Number(c.count), 0);
+      const cpu = process.cpuUsage(cpu0);
       const figures: Figures = {
         label: r.label, connections: r.connections, reqPerSec: result.requests.average, meanMs: result.latency.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99,
         errors: result.errors + result.timeouts, non2xx: result.non2xx, total,
+        clientCpuUs: total > 0 ? (cpu.user + cpu.system) / total : 0,
       };
       process.send!({ figures });
     })();
@@ -158,12 +164,15 @@ async function main(): Promise<void> {
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
     const flushesBefore = curator.predictionLogStats.logged;
-    const f = { ...(await ask(child, run)), loopP99Ms: 0, loopMaxMs: 0 };
+    const cpu0 = process.cpuUsage();
+    const f = { ...(await ask(child, run)), loopP99Ms: 0, loopMaxMs: 0, serverCpuUs: 0 };
+    const cpu = process.cpuUsage(cpu0);
+    f.serverCpuUs = f.total > 0 ? (cpu.user + cpu.system) / f.total : 0;
     loop.disable();
     f.loopP99Ms = loop.percentile(99) / 1e6;
     f.loopMaxMs = loop.max / 1e6;
     const logged = curator.predictionLogStats.logged - flushesBefore;
-    console.log(`${Math.round(f.reqPerSec)} req/s; server event-loop delay p99 ${f.loopP99Ms.toFixed(1)} ms, max ${f.loopMaxMs.toFixed(1)} ms${logged > 0 ? `; ${logged.toLocaleString('en-US')} predictions written to the log meanwhile` : ''}`);
+    console.log(`${Math.round(f.reqPerSec)} req/s; CPU per request: server ${f.serverCpuUs.toFixed(0)} µs, autocannon ${f.clientCpuUs.toFixed(0)} µs; server event-loop delay p99 ${f.loopP99Ms.toFixed(1)} ms, max ${f.loopMaxMs.toFixed(1)} ms${logged > 0 ? `; ${logged.toLocaleString('en-US')} predictions written to the log meanwhile` : ''}`);
     results.push(f);
   }
   child.kill();
@@ -175,11 +184,11 @@ async function main(): Promise<void> {
 
   const rows = results.map((f) => [
     f.label, String(f.connections), Math.round(f.reqPerSec).toLocaleString('en-US'), f.meanMs.toFixed(2), f.p50Ms.toFixed(1), f.p99Ms.toFixed(1), String(f.errors + f.non2xx), 'yes',
-    (f.loopMaxMs ?? 0).toFixed(1),
+    (f.loopMaxMs ?? 0).toFixed(1), (f.serverCpuUs ?? 0).toFixed(0), f.clientCpuUs.toFixed(0),
   ]);
-  rows.push(['Django 3.2 + gunicorn (2 sync workers)', '32', DJANGO_32.reqPerSec.toLocaleString('en-US'), '', String(DJANGO_32.p50Ms), String(DJANGO_32.p99Ms), '0', 'no', '']);
+  rows.push(['Django 3.2 + gunicorn (2 sync workers)', '32', DJANGO_32.reqPerSec.toLocaleString('en-US'), '', String(DJANGO_32.p50Ms), String(DJANGO_32.p99Ms), '0', 'no', '', '', '']);
   console.log();
-  console.log(renderTable(['route', 'conns', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors', 'keep-alive', 'loop max ms'], rows));
+  console.log(renderTable(['route', 'conns', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors', 'keep-alive', 'loop max ms', 'server µs/req', 'client µs/req'], rows));
   const predict32 = results.find((f) => f.label.startsWith('POST') && f.connections === 32);
   const hello32 = results.find((f) => f.label.startsWith('GET') && f.connections === 32);
   console.log();

@@ -91,14 +91,14 @@ export class Child {
   }
 }
 
-function spawnTs(name: string, script: string, args: readonly string[]): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', `${HERE}${script}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+function spawnTs(name: string, script: string, args: readonly string[], extraEnv: Record<string, string> = {}): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', `${HERE}${script}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
   return new Child(name, proc);
 }
 
 /** Starts a worker process and waits until it takes jobs. */
-export async function startWorkerProcess(env: ScaleEnv, name: string, lockDurationMs = 3000): Promise<Child> {
-  const c = spawnTs(name, 'worker-child.ts', [env.dbUrl, REDIS_URL, env.queue, env.prefix, String(lockDurationMs)]);
+export async function startWorkerProcess(env: ScaleEnv, name: string, lockDurationMs = 3000, extraEnv: Record<string, string> = {}): Promise<Child> {
+  const c = spawnTs(name, 'worker-child.ts', [env.dbUrl, REDIS_URL, env.queue, env.prefix, String(lockDurationMs)], extraEnv);
   await c.waitFor((l) => l['event'] === 'ready');
   return c;
 }

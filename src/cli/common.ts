@@ -1,7 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createCurator, type Curator, type CuratorConfig } from '../lifecycle/index.ts';
+import type { Curator, CuratorConfig } from '../lifecycle/index.ts';
 import { CuratorError } from '../ml/errors.ts';
-import { GLOBAL, type Scope } from '../store/index.ts';
+// types.ts only: the CLI starts without loading the store, the learning core or the lifecycle
+// until a command needs them (src/lifecycle is imported when a curator is opened).
+import { GLOBAL, type Scope } from '../store/types.ts';
 
 /** The database when neither `--db` nor `CURATOR_DB` names one. */
 export const DEFAULT_DB = 'sqlite:./data/curator.db';
@@ -40,6 +42,7 @@ export async function withCurator<T>(opts: CommonOptions, fn: (curator: Curator)
  * STORE_UNAVAILABLE naming the URL (exit 6) instead of an unexpected error.
  */
 export async function openCurator(config: CuratorConfig & { store: string }): Promise<Curator> {
+  const { createCurator } = await import('../lifecycle/index.ts');
   try {
     return await createCurator(config);
   } catch (error) {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { CuratorError } from '../../ml/errors.ts';
-import { migrate } from '../../store/index.ts';
 import { emit, withCommon, type CommonOptions } from '../common.ts';
 
 /** `curator migrate`: applies pending schema migrations (opening a store does too; this is for deploy scripts). */
@@ -12,6 +11,7 @@ export function registerMigrate(program: Command): void {
       .option('--schema <name>', 'PostgreSQL schema (default: public, or ?schema= in the URL)'),
   ).action(async (opts: CommonOptions & { schema?: string }) => {
     let applied: readonly string[];
+    const { migrate } = await import('../../store/index.ts');
     try {
       ({ applied } = await migrate(opts.db, opts.schema === undefined ? {} : { schema: opts.schema }));
     } catch (error) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Curator } from '../../lifecycle/index.ts';
 import { CuratorError } from '../../ml/errors.ts';
-import { GLOBAL } from '../../store/index.ts';
+import { GLOBAL } from '../../store/types.ts';
 import { emit, envInt, intAtLeast, openCurator, withCommon, type CommonOptions } from '../common.ts';
 import { loadDemo } from '../demo-setup.ts';
 import { issueToken } from '../issue-token.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { defaultCandidateSpecs, type TaskDefinition } from '../../lifecycle/index.ts';
+import type { TaskDefinition } from '../../lifecycle/index.ts';
 import { CuratorError } from '../../ml/errors.ts';
-import { GLOBAL } from '../../store/index.ts';
+import { GLOBAL } from '../../store/types.ts';
 import { emit, intAtLeast, withCommon, withCurator, type CommonOptions } from '../common.ts';
 import { table } from '../table.ts';
 
@@ -25,11 +25,11 @@ export function registerTasks(program: Command): void {
       .option('--labels <list>', 'comma-separated labels, e.g. ham,spam')
       .option('--description <text>', 'what the task predicts')
       .option('--folds <k>', 'cross-validation folds (default 12)', intAtLeast(2))
-      .option('--candidates <names>', `comma-separated default candidates to keep (of: ${defaultCandidateSpecs().map((c) => c.name).join(', ')})`)
+      .option('--candidates <names>', 'comma-separated default candidates to keep, e.g. MultinomialNB+tfidf,LinearSVC+tfidf_sub_min2 (classifiers MultinomialNB, LinearSVC, LogisticRegression, KNN5dist, SGDhinge × vectorizers tfidf, tfidf_sub_min2)')
       .option('--min-labels <n>', 'fewest resolved labels for a global model (default 20)', intAtLeast(2))
       .option('--config <file>', 'a JSON task definition (TaskDefinition); flags override it'),
   ).action(async (id: string, opts: AddOptions) => {
-    const def = definition(id, opts);
+    const def = await definition(id, opts);
     await withCurator(opts, async (curator) => {
       const task = await curator.createTask(def);
       const { config } = await curator.task(task.id);
@@ -61,7 +61,7 @@ export function registerTasks(program: Command): void {
 }
 
 /** The task definition from --config and the flags (flags win); checked fully by createTask. */
-function definition(id: string, opts: AddOptions): TaskDefinition {
+async function definition(id: string, opts: AddOptions): Promise<TaskDefinition> {
   let base: Partial<TaskDefinition> = {};
   if (opts.config !== undefined) {
     let text: string;
@@ -81,6 +81,7 @@ function definition(id: string, opts: AddOptions): TaskDefinition {
   if (labels === undefined) throw new CuratorError('INVALID_ARGUMENT', 'a task needs --labels (e.g. --labels ham,spam) or labels in --config', { field: 'labels' });
   let candidates = base.candidates;
   if (opts.candidates !== undefined) {
+    const { defaultCandidateSpecs } = await import('../../lifecycle/candidates.ts');
     const all = defaultCandidateSpecs();
     candidates = opts.candidates.split(',').map((n) => n.trim()).map((name) => {
       const spec = all.find((c) => c.name === name);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { BuildOutcome } from '../../lifecycle/index.ts';
-import { GLOBAL, type Scope } from '../../store/index.ts';
+import { GLOBAL, type Scope } from '../../store/types.ts';
 import { defaultActor, emit, intAtLeast, parseScope, scopeText, withCommon, withCurator, type CommonOptions } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { buildProgress } from '../progress.ts';

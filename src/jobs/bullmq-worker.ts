@@ -275,6 +275,9 @@ export class BullmqWorker {
       const attempts = job.opts.attempts ?? 1;
       if (!final) {
         this.log(`build #${jobId}: ${stage} sub-job ${job.id} failed (attempt ${job.attemptsMade} of ${attempts}), retrying with backoff: ${error.message}`);
+        // The row's attempts: the highest attempt any stage of the build has reached.
+        const row = await this.options.store.jobs.get(jobId);
+        if (row !== undefined && row.status === 'running' && row.attempts < job.attemptsMade + 1) await this.options.store.activity.updateJob(jobId, { attempts: job.attemptsMade + 1 });
         return;
       }
       // A fan-in failed because a sub-job did: that sub-job's own handler records the real error;

@@ -137,6 +137,7 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
       const row = await store.jobs.get(jobId);
       assert.equal(row?.status, 'failed');
       assert.match(row?.error ?? '', /attempt 3 of 3/);
+      assert.equal(row?.attempts, 3, 'the row counts the attempts of its stages');
       // Two sub-jobs (2 folds), three attempts each, the waits doubling: 200 ms then 400 ms.
       assert.equal(starts.size, 2);
       for (const [id, t] of starts) {

@@ -64,7 +64,7 @@ Exit codes:
   3  not found (task, model, user, group, token, file)
   4  conflict (already exists, or a concurrent change won)
   5  not possible now (no active model yet, nothing to roll back to, not a candidate, a skipped build)
-  6  database unavailable
+  6  database unavailable (cannot be reached or opened)
   7  a stored model file failed its integrity check
 
 Environment: CURATOR_DB (default --db), PORT, HOST, CURATOR_DEMO_SUBSET, CURATOR_DEBUG=1 (stack traces).`;

@@ -90,6 +90,7 @@ const CASES: readonly BadCase[] = [
   { name: 'unknown job', method: 'GET', url: '/v1/jobs/424242', token: 'editor', status: 404, code: 'NOT_FOUND', message: /no job 424242/ },
   { name: 'events of an unknown job', method: 'GET', url: '/v1/jobs/424242/events', token: 'editor', status: 404, code: 'NOT_FOUND', message: /no job 424242/ },
   { name: 'unknown snapshot', method: 'GET', url: '/v1/snapshots/424242', token: 'editor', status: 404, code: 'NOT_FOUND', message: /no snapshot|424242/ },
+  { name: 'monitor of an unknown model', method: 'GET', url: '/v1/tasks/spam/monitor?modelId=424242', token: 'editor', status: 404, code: 'NOT_FOUND', message: /no model 424242 in task 'spam'/, field: 'modelId' },
   { name: 'unknown group', method: 'POST', url: '/v1/groups/nobody/members', token: 'admin', body: { userId: 'ana' }, status: 404, code: 'NOT_FOUND', message: /no group 'nobody'/ },
   { name: 'member that does not exist', method: 'POST', url: '/v1/groups/experts/members', token: 'admin', body: { userId: 'ghost' }, status: 400, code: 'INVALID_REFERENCE', message: /no user 'ghost'/, field: 'userId' },
   { name: 'revoke an unknown token', method: 'DELETE', url: '/v1/tokens/424242', token: 'admin', status: 404, code: 'NOT_FOUND', message: /no token 424242/ },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CuratorError } from '../../ml/errors.ts';
 import type { RouteModule } from '../context.ts';
 import { responses, TaskParams, TriggerEventSchema } from '../schemas.ts';
 
@@ -14,6 +15,12 @@ export const monitorRoutes: RouteModule = (api, { curator }) => {
     },
   }, async (request) => {
     const modelId = request.query.modelId;
+    if (modelId !== undefined) {
+      const model = await curator.store.models.get(modelId);
+      if (model === undefined || model.taskId !== request.params.task) {
+        throw new CuratorError('NOT_FOUND', `no model ${modelId} in task '${request.params.task}'`, { field: 'modelId' });
+      }
+    }
     const models = await curator.monitor(request.params.task, modelId === undefined ? {} : { modelId });
     const alarms = await curator.alarms(request.params.task, 100);
     return { models: models as unknown as Record<string, unknown>[], alarms };

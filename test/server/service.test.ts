@@ -139,6 +139,18 @@ describe('options', () => {
   });
 });
 
+describe('readiness', () => {
+  it('answers 503 STORE_UNAVAILABLE when the database is gone, while liveness stays 200', async () => {
+    const r = await startServer();
+    await r.curator.store.close();
+    const ready = await r.call('GET', '/readyz');
+    assert.equal(ready.statusCode, 503, ready.body);
+    assert.equal(ready.json().error.code, 'STORE_UNAVAILABLE');
+    assert.equal((await r.call('GET', '/healthz')).statusCode, 200);
+    await r.app.close();
+  });
+});
+
 describe('closing', () => {
   it('ends open job event streams instead of waiting for their jobs', async () => {
     const c = await startServer();

@@ -29,7 +29,7 @@ async function firstLine(child: ChildProcess, timeoutMs: number): Promise<string
 
 /** Sends SIGTERM and answers the exit code (a clean stop is 0). */
 async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const [code] = (await exited) as [number | null];
@@ -56,6 +56,34 @@ describe('curator serve', () => {
     assert.deepEqual(await res.json(), { status: 'ok' });
     assert.equal((await fetch(`${info.url}/v1/me`)).status, 401);
     assert.equal(await stop(child), 0);
+  });
+
+  it('--demo stopped during its initial build resumes on the next start: the build is retried, then the admin token is printed', { timeout: 240_000 }, async () => {
+    const demo = tempDb();
+    try {
+      const first = start(['serve', '--demo', '--demo-subset', '300', '--port', '0', '--json', '--db', demo.db]);
+      children.push(first);
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        first.stderr!.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (/fold \d+\/12/.test(err)) resolve(); // cross-validation has begun
+        });
+        first.once('exit', (code) => reject(new Error(`exited (${code}) before the build began: ${err}`)));
+      });
+      first.kill('SIGKILL'); // as a crash or a closed terminal would
+      await once(first, 'exit');
+
+      const second = start(['serve', '--demo', '--port', '0', '--json', '--db', demo.db]);
+      children.push(second);
+      const info = JSON.parse(await firstLine(second, 200_000)) as { url: string; adminToken: string | null };
+      assert.match(info.adminToken ?? '', /^cur_/, 'the admin was not created before the build, so the restart creates it');
+      const jobs = (await (await fetch(`${info.url}/v1/jobs`, { headers: { authorization: `Bearer ${info.adminToken}` } })).json()) as { items: { status: string; attempts: number }[] };
+      assert.deepEqual(jobs.items.map((j) => [j.status, j.attempts]), [['succeeded', 2]], 'one job, retried once, no second build');
+      assert.equal(await stop(second), 0);
+    } finally {
+      demo.done();
+    }
   });
 
   it('a port in use is a conflict (exit 4) naming --port', async () => {

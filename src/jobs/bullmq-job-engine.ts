@@ -202,15 +202,22 @@ export class BullmqJobEngine implements JobEngine {
       this.emit({ type: 'started', jobId: hit[0], taskId: hit[1].request.taskId, scope: hit[1].request.scope, attempt: 1 });
     });
     ev.on('progress', ({ jobId, data }) => {
+      if (data === null || typeof data !== 'object') return;
+      const { taskId, scope, ...rest } = data as unknown as JobProgress & { taskId?: string; scope?: Scope };
+      const progress = rest as JobProgress;
       const hit = pendingOf(jobId);
-      if (hit === undefined || data === null || typeof data !== 'object') return;
-      const progress = data as unknown as JobProgress;
-      try {
-        hit[1].onProgress?.(progress);
-      } catch {
-        // A listener's bug must not lose the build.
+      if (hit !== undefined) {
+        try {
+          hit[1].onProgress?.(progress);
+        } catch {
+          // A listener's bug must not lose the build.
+        }
+        this.emit({ type: 'progress', jobId: hit[0], taskId: hit[1].request.taskId, scope: hit[1].request.scope, progress });
+        return;
       }
-      this.emit({ type: 'progress', jobId: hit[0], taskId: hit[1].request.taskId, scope: hit[1].request.scope, progress });
+      // A build another server submitted: its progress is news here too (e.g. a job's event stream).
+      const id = buildIdOf(jobId);
+      if (id !== undefined && typeof taskId === 'string' && scope !== undefined) this.emit({ type: 'progress', jobId: id, taskId, scope, progress });
     });
     const retrying = async (bullId: string, error: string): Promise<void> => {
       const hit = pendingOf(bullId);

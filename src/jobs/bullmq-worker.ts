@@ -230,7 +230,8 @@ export class BullmqWorker {
       const progress: JobProgress = {
         jobId: plan.jobId, attempt, stage: 'cv', done, total, fold: fold + 1, folds: plan.folds, candidate, candidateIndex, candidates: plan.candidates.length,
       };
-      await job.updateProgress(progress as unknown as Record<string, unknown>);
+      // taskId and scope ride along, so every API server can stream the progress, not only the submitter.
+      await job.updateProgress({ ...progress, taskId: plan.request.taskId, scope: plan.request.scope } as unknown as Record<string, unknown>);
       const now = Date.now();
       if (now - (this.lastWrite.get(plan.jobId) ?? 0) >= (this.options.progressWriteMs ?? 1000) || done === total) {
         this.lastWrite.set(plan.jobId, now);
@@ -254,7 +255,7 @@ export class BullmqWorker {
     const total = plan.candidates.length * plan.folds;
     const { outcome, result } = await finishBuild(this.options.store, this.cache, plan, cells, (stage, candidate) => {
       steps[stage] = Date.now();
-      void job.updateProgress({ jobId: plan.jobId, attempt, stage, done: total, total, candidate } as Record<string, unknown>).catch(() => {});
+      void job.updateProgress({ jobId: plan.jobId, attempt, stage, done: total, total, candidate, taskId: plan.request.taskId, scope: plan.request.scope } as Record<string, unknown>).catch(() => {});
       void this.options.store.jobs.progress(plan.jobId, { stage, done: total, total, candidate }).catch(() => {});
     });
     this.lastWrite.delete(plan.jobId);

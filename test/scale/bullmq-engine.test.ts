@@ -48,8 +48,11 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
   it('fans a build out per fold and back in: one model, promoted, progress up to every (candidate, fold)', async () => {
     const worker = await startWorker();
     const engine = new BullmqJobEngine({ ...q(), store });
+    const observer = new BullmqJobEngine({ ...q(), store }); // another API server
     const events: JobEvent[] = [];
+    const seen: JobEvent[] = [];
     engine.subscribe((e) => events.push(e));
+    observer.subscribe((e) => seen.push(e));
     try {
       const progress: number[] = [];
       const { jobId, outcome } = await engine.submit({ taskId: 'spam', scope: GLOBAL, actor: 'ana', reason: 'first' }, { onProgress: (p) => p.stage === 'cv' && progress.push(p.done) });
@@ -70,7 +73,10 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
       assert.equal(models.length, 1);
       const evals = await store.models.evaluations(o.model.id);
       assert.deepEqual(evals.find((e) => e.metric === 'f1_macro')?.foldValues.length, 3, 'per-fold evaluations of the winner');
+      const theirs = seen.filter((e) => e.type === 'progress' && e.jobId === jobId);
+      assert.ok(theirs.length > 0 && theirs.every((e) => e.taskId === 'spam' && e.scope.kind === 'global'), 'another server sees the progress too');
     } finally {
+      await observer.close();
       await engine.close();
       await worker.close();
     }

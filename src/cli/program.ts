@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.ts';
 import { registerFeedback } from './commands/feedback.ts';
@@ -25,7 +26,7 @@ import { reportError } from './report-error.ts';
 export function createProgram(): Command {
   const program = new Command('curator')
     .description('Curator: a model management system — corpus, builds with cross-validation, registry, selection, decay monitoring')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .addHelpText('afterAll', EXIT_CODES_HELP);
@@ -61,4 +62,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (error) {
     return reportError(error, json);
   }
+}
+
+/** The version in package.json (one place to change it). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

@@ -76,7 +76,10 @@ async function runEmbedded(opts: WorkerOptions): Promise<void> {
     const stop = (signal: string): void => {
       clearInterval(timer);
       log(`${signal}: finishing running builds, then exiting`, { event: 'stopping', signal });
-      curator.close().then(() => resolve(), (e: unknown) => {
+      curator.close().then(() => {
+        log('stopped', { event: 'stopped' });
+        resolve();
+      }, (e: unknown) => {
         process.exitCode = reportError(e, opts.json);
         resolve();
       });

@@ -286,7 +286,7 @@ export async function finishBuild(
         snapshotId: plan.snapshotId, jobId: plan.jobId, parentId: plan.champion?.modelId ?? null, createdBy: req.actor,
       });
     } catch (error) {
-      // A parallel run of this fan-in registered first (unique build/candidate key, migration 0007).
+      // A parallel run of this fan-in registered first (unique build/candidate key, migration 0006).
       if (!(error instanceof CuratorError && error.code === 'ALREADY_EXISTS')) throw error;
       model = await modelOfJob(store, req.taskId, req.scope, plan.jobId);
       if (model === undefined) throw error;

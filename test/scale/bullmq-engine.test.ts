@@ -218,7 +218,7 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
     }
   });
 
-  it('the build key (migration 0007) refuses a second model of one candidate in one build, even with other bytes', async () => {
+  it('the build key (migration 0006) refuses a second model of one candidate in one build, even with other bytes', async () => {
     const { Registry } = await import('../../src/registry/index.ts');
     await seedTask(store, 'key', 40, 2);
     const job = await store.jobs.enqueue({ taskId: 'key', scope: GLOBAL, owner: 'test', maxAttempts: 1 });

@@ -5,7 +5,7 @@ import { blobStorageMigration } from './0002-blob-storage.ts';
 import { predictionRefMigration } from './0003-prediction-ref.ts';
 import { jobLeaseMigration } from './0004-job-lease.ts';
 import { triggerDetailMigration } from './0005-trigger-detail.ts';
-import { modelBuildKeyMigration } from './0007-model-build-key.ts';
+import { modelBuildKeyMigration } from './0006-model-build-key.ts';
 
 /**
  * Every migration, by name; names sort in the order they apply. Add a file `000N-what.ts`
@@ -18,6 +18,6 @@ export function allMigrations(dialect: StoreDialect): Record<string, Migration> 
     '0003-prediction-ref': predictionRefMigration(),
     '0004-job-lease': jobLeaseMigration(),
     '0005-trigger-detail': triggerDetailMigration(),
-    '0007-model-build-key': modelBuildKeyMigration(),
+    '0006-model-build-key': modelBuildKeyMigration(),
   };
 }

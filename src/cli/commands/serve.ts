@@ -20,6 +20,7 @@ interface ServeOptions extends CommonOptions {
   log: boolean;
   dashboard: boolean;
   rateLimit: number;
+  queue?: string;
 }
 
 /** The admin user `serve --demo` creates on an empty database. */
@@ -43,6 +44,7 @@ export function registerServe(program: Command): void {
       .option('--demo-task <id>', 'demo: the task id', 'spam')
       .option('--workers <n>', 'build worker threads (env CURATOR_WORKERS, default 1)', intAtLeast(1))
       .option('--rate-limit <n>', 'requests per minute per token under /v1 (0: no limit)', intAtLeast(0), 600)
+      .option('--queue <redis-url>', 'scale-out: hand builds to `curator worker --queue` processes through BullMQ on Redis and hear the other servers\' promotions (needs a postgres:// --db; env CURATOR_QUEUE)', process.env['CURATOR_QUEUE'])
       .option('--no-dashboard', 'do not serve the dashboard at /')
       .option('--log', 'log every request (fastify logger)', false),
   ).action(async (options: ServeOptions) => {
@@ -53,7 +55,9 @@ export function registerServe(program: Command): void {
       ...(options.demoSubset === undefined ? { demoSubset: envSubset() } : {}),
     };
     const createServer = await loadCreateServer();
-    const curator = await openCurator({ store: opts.db, jobs: { workers: opts.workers ?? 1 } });
+    const { curator, release } = opts.queue === undefined
+      ? { curator: await openCurator({ store: opts.db, jobs: { workers: opts.workers ?? 1 } }), release: async () => {} }
+      : await openScaledOut(opts.db, opts.queue);
     let adminToken: string | null = null;
     let server;
     try {
@@ -81,9 +85,10 @@ export function registerServe(program: Command): void {
       ].join('\n'));
     } catch (error) {
       await curator.close().catch(() => undefined);
+      await release().catch(() => undefined);
       throw error;
     }
-    await stopOnSignal(curator, server);
+    await stopOnSignal({ close: async () => { await curator.close(); await release(); } }, server);
   });
 }
 
@@ -129,8 +134,45 @@ async function listen(server: HttpServer, port: number, host: string): Promise<s
   }
 }
 
+/**
+ * A curator for one of N stateless API servers: builds go to the BullMQ queues that
+ * `curator worker --queue` processes take, and promotions made anywhere reach this server's model
+ * cache over PostgreSQL LISTEN/NOTIFY (docs/deployment.md). `release` closes what the curator
+ * does not own (its store and the bus).
+ */
+async function openScaledOut(db: string, queue: string): Promise<{ curator: Curator; release: () => Promise<void> }> {
+  if (!/^postgres(ql)?:\/\//.test(db)) {
+    throw new CuratorError('INVALID_ARGUMENT', `--queue ${queue}: scaled-out servers share a PostgreSQL database with the workers (--db postgres://…); got ${db}`, { field: 'queue' });
+  }
+  const [{ openStore }, { BullmqBuildRunner }, { createCurator, openModelChangeBus }] = await Promise.all([
+    import('../../store/index.ts'), import('../../jobs/bullmq-build-runner.ts'), import('../../lifecycle/index.ts'),
+  ]);
+  const store = await openStore(db);
+  const modelChanges = await openModelChangeBus(db).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const release = async (): Promise<void> => {
+    await modelChanges.close();
+    await store.close();
+  };
+  try {
+    return { curator: await createCurator({ store, buildRunner: new BullmqBuildRunner({ store, redis: queue, ...queueNames() }), modelChanges }), release };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** Queue name and key prefix from CURATOR_QUEUE_NAME / CURATOR_QUEUE_PREFIX, as `curator worker` reads them. */
+function queueNames(): { queue?: string; prefix?: string } {
+  const queue = process.env['CURATOR_QUEUE_NAME'];
+  const prefix = process.env['CURATOR_QUEUE_PREFIX'];
+  return { ...(queue ? { queue } : {}), ...(prefix ? { prefix } : {}) };
+}
+
 /** Serves until SIGINT/SIGTERM, then closes the server and the curator (a second signal exits at once). */
-function stopOnSignal(curator: Curator, server: { close(): Promise<unknown> }): Promise<void> {
+function stopOnSignal(curator: { close(): Promise<void> }, server: { close(): Promise<unknown> }): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {

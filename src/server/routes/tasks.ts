@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CuratorError } from '../../ml/errors.ts';
 import type { TaskDefinition } from '../../lifecycle/index.ts';
 import { canSeeScope } from '../access.ts';
 import { callerOf } from '../auth.ts';
@@ -40,8 +41,15 @@ export const taskRoutes: RouteModule = (api, { curator }) => {
   }, async (request, reply) => {
     const b = request.body;
     const def = { id: b.id, labels: b.labels, ...(b.config ?? {}), description: b.description ?? b.name ?? '' } as TaskDefinition;
-    const task = await curator.createTask(def);
-    return reply.code(201).send(task);
+    try {
+      return reply.code(201).send(await curator.createTask(def));
+    } catch (error) {
+      // The curator names settings from the definition's top level; in this body they sit under `config`.
+      if (error instanceof CuratorError && error.field !== undefined && !['id', 'labels', 'description', 'definition'].includes(error.field)) {
+        throw new CuratorError(error.code, error.message, { field: `config.${error.field}`, cause: error });
+      }
+      throw error;
+    }
   });
 
   api.get('/v1/tasks/:task', {

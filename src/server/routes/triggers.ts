@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CuratorError } from '../../ml/errors.ts';
 import type { TriggerRule } from '../../lifecycle/index.ts';
 import type { RouteModule } from '../context.ts';
 import { responses, TaskParams, TriggerEventSchema, TriggerRuleSchema } from '../schemas.ts';
@@ -27,7 +28,15 @@ export const triggerRoutes: RouteModule = (api, { curator }) => {
       response: responses({ 200: z.object({ rules: z.array(z.record(z.string(), z.unknown())) }) }),
     },
   }, async (request) => {
-    const config = await curator.setTriggers(request.params.task, request.body.rules as TriggerRule[]);
-    return { rules: config.triggers as unknown as Record<string, unknown>[] };
+    try {
+      const config = await curator.setTriggers(request.params.task, request.body.rules as TriggerRule[]);
+      return { rules: config.triggers as unknown as Record<string, unknown>[] };
+    } catch (error) {
+      // The curator calls the list `triggers`; in this body it is `rules`.
+      if (error instanceof CuratorError && error.field?.startsWith('triggers') === true) {
+        throw new CuratorError(error.code, error.message, { field: `rules${error.field.slice('triggers'.length)}`, cause: error });
+      }
+      throw error;
+    }
   });
 };

@@ -191,7 +191,7 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
     figures[`load ${m.name}: ready to predict`] = withPickle(summarize(c.ready), m.pickleLoadMs);
     figures[`  ${m.name}: model row`] = summarize(c.row);
     figures[`  ${m.name}: read bytes (pg: SHA-256 as they arrive)`] = summarize(c.read);
-    figures[`  ${m.name}: SHA-256 alone (sqlite: beside decoding)`] = summarize(c.sha256);
+    figures[`  ${m.name}: SHA-256 alone (pg: done while reading)`] = summarize(c.sha256);
     figures[`  ${m.name}: loadModel alone (no database)`] = summarize(c.decode);
   }
 
@@ -203,23 +203,13 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
     const loadReady = async () => {
       pipe = (await registry.models.loadDecoded(id, (bytes) => loadModel(bytes, { expect: 'Pipeline' }))).value;
     };
-    const loadThenDecode = async () => {
-      pipe = loadModel((await registry.models.load(id)).bytes, { expect: 'Pipeline' });
-    };
     await timeIt(3, loadReady);
-    await timeIt(3, loadThenDecode);
-    const ready: number[] = [];
-    const sequential: number[] = [];
-    for (let i = 0; i < LOAD_REPEATS; i++) {
-      ready.push(...(await timeIt(1, loadReady)));
-      sequential.push(...(await timeIt(1, loadThenDecode)));
-    }
+    const ready = await timeIt(LOAD_REPEATS, loadReady);
     const predicted = pipe!.predict(m.probe);
     if (predicted.some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded from the database predicts differently`);
     const heap = `heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`;
     const fig = withPickle(summarize(ready), m.pickleLoadMs);
     figures[`  ${m.name}: ready, in the bench process`] = { ...fig, note: `${heap}; ${fig.note ?? ''}` };
-    figures[`  ${m.name}: load, then loadModel (bench process)`] = summarize(sequential);
   }
 
   const synthetic = new Uint8Array(randomBytes(SYNTHETIC_BYTES));

@@ -24,8 +24,8 @@ export interface DialectCapabilities {
   readonly reclaimsFileSpace: boolean;
   /**
    * A large bytes value arrives in pieces while the rest is still in flight (`readLargeBytes`),
-   * so a checksum can run during the read; without it the value comes in one synchronous call
-   * and the checksum is better run on another thread while the caller decodes.
+   * so a checksum fed with them is done when the read is; otherwise the value comes in one
+   * call and the pieces are handed over after it.
    */
   readonly streamsBytes: boolean;
 }

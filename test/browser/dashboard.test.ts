@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { loadSpamCorpus } from '../../src/demo/spam-corpus.ts';
+import type { BuildOutcome } from '../../src/lifecycle/index.ts';
 import { GLOBAL, sha256Hex } from '../../src/store/index.ts';
 import { chromiumMissing, startBrowserApp, type BrowserApp } from './browser-app.ts';
 
@@ -20,6 +22,26 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
   after(async () => {
     await app?.close();
   });
+
+  /**
+   * Starts a build of a second task (500 emails, the default candidates, 12 folds: seconds of
+   * work) and waits until the build worker runs it; answers its outcome (wrapped, so awaiting the
+   * start does not wait for the end).
+   */
+  async function occupyBuildWorker(): Promise<{ outcome: Promise<BuildOutcome> }> {
+    const id = 'x-backlog';
+    await app.curator.createTask({ id, labels: ['ham', 'spam'], cv: { folds: 12 } });
+    const emails = loadSpamCorpus().filter((_, i) => i % 12 === 0).slice(0, 500);
+    const docs = await app.curator.addDocuments(id, emails.map((r) => ({ content: r.text })));
+    await app.curator.annotateMany(id, docs.map((d, i) => ({ documentId: d.id, userId: 'ana', label: emails[i]!.label })));
+    const outcome = app.curator.build(id, { actor: 'ana', reason: 'keep the build worker busy' });
+    const deadline = Date.now() + 30_000;
+    while (!(await app.curator.store.jobs.unfinished()).some((j) => j.taskId === id && j.status === 'running')) {
+      if (Date.now() > deadline) throw new Error('the backlog build did not start within 30 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { outcome };
+  }
 
   test('a wrong token is refused on the sign-in page; a good one opens the overview with the active model', async () => {
     const page = await app.page();
@@ -70,6 +92,9 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     const more = app.spare.slice(0, 4);
     const docs = await app.curator.addDocuments('spam', more.map((r) => ({ content: r.text, authorId: 'ana' })));
     await app.curator.annotateMany('spam', docs.map((d, i) => ({ documentId: d.id, userId: 'ana', label: more[i]!.label })));
+    // The one build worker is first given a longer build of another task, so this job is queued
+    // behind it and the page sees it before it ends however fast the machine is.
+    const backlog = await occupyBuildWorker();
     const page = await app.page();
     await app.signIn(page, app.tokens.admin);
     await page.getByRole('button', { name: 'Train now' }).first().click();
@@ -92,6 +117,7 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await page.getByTestId('jobs-table').waitFor();
     await app.shoot(page, 'jobs');
     await page.close();
+    assert.equal((await backlog.outcome).status, 'built');
   });
 
   test('promote a candidate after confirming: the active model changes and the history records it; roll back from the overview', async () => {
@@ -112,7 +138,7 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     assert.deepEqual(active.map((m) => m.id), [candidate.id]);
     // Roll back from the overview: the former champion is active again.
     const before = (await app.curator.registry.promotions.history('spam', GLOBAL)).at(-1)!;
-    await page.locator('tr[data-scope="global"]').getByRole('button', { name: 'Roll back' }).click();
+    await page.locator('tr[data-task="spam"][data-scope="global"]').getByRole('button', { name: 'Roll back' }).click();
     await page.getByRole('dialog').getByLabel('Reason').fill('rolled back in the browser test');
     await app.rendered(page, () => page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click());
     await page.getByTestId('active-models').getByRole('link', { name: `#${before.previousModelId}` }).waitFor();

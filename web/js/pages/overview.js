@@ -83,7 +83,7 @@ function activeRow(taskId, a, out, ctx) {
       out.replaceChildren(errorBox(err, [{ label: 'Reload', run: ctx.reload }]));
     }
   } }, 'Roll back');
-  return h('tr', { 'data-scope': fmt.scope(a.scope) },
+  return h('tr', { 'data-task': taskId, 'data-scope': fmt.scope(a.scope) },
     h('td', {}, fmt.scope(a.scope)),
     h('td', {}, h('a', { href: `#/models/${id}`, 'data-testid': 'active-model-link' }, `#${id}`)),
     h('td', {}, m.estimator ?? '—'),

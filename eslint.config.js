@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'test-artifacts/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'test-artifacts/**', 'web/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -175,5 +175,21 @@ describe('triggers and monitoring', () => {
     assert.equal(report.count.n, 1);
     assert.ok(report.cv['f1_macro']! > 0);
     assert.deepEqual(m.alarms, []);
+
+    // a second feedback on the model the monitor now follows; once its window is written, the
+    // report carries it as history (the chart's points)
+    const p2 = (await s.call('POST', '/v1/tasks/spam/predict', s.tokens.ana, { text: `${text} again` })).json() as { predictionId: string; modelId: number };
+    assert.equal(p2.modelId, p.modelId);
+    await s.call('POST', '/v1/tasks/spam/feedback', s.tokens.ana, { predictionId: p2.predictionId, label: 'spam' });
+    await s.curator.flush();
+    const later = (await s.call('GET', `/v1/tasks/spam/monitor?modelId=${p.modelId}`, s.tokens.editor)).json() as {
+      models: { modelId: number; history: { windowEnd: string; n: number; precision_macro: number; recall_macro: number }[] }[];
+    };
+    const history = later.models.find((r) => r.modelId === p.modelId)!.history;
+    assert.ok(history.length >= 1, JSON.stringify(later));
+    const last = history.at(-1)!;
+    assert.equal(last.n, 2);
+    assert.ok(Number.isFinite(Date.parse(last.windowEnd)));
+    assert.equal(typeof last.recall_macro, 'number');
   });
 });

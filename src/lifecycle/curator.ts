@@ -183,7 +183,9 @@ export class Curator {
   ) {
     this.registry = new Registry(store);
     this.cache = new ModelCache(this.registry);
-    this.log = new PredictionLog(store, config.predictionLog);
+    // A SQLite file the curator opened itself: its log commits run on a writer thread of their own (see PredictionLogOptions.url).
+    const logUrl = typeof config.store === 'string' && config.store.startsWith('sqlite:') && !config.store.endsWith(':memory:') ? config.store : undefined;
+    this.log = new PredictionLog(store, { ...(logUrl === undefined ? {} : { url: logUrl }), ...config.predictionLog });
     this.runner = config.buildRunner ?? defaultBuildRunner(store, undefined);
     this.changes = config.modelChanges;
     this.unlisten = this.changes?.subscribe((c) => {

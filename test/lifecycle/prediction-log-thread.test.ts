@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { PredictionLog } from '../../src/lifecycle/index.ts';
+import { openStore } from '../../src/store/index.ts';
+
+const row = (i: number, taskId = 't') => ({
+  ref: `r${i}`, taskId, modelId: null, modelIds: [], userId: null, inputRef: null, output: 'a', probabilities: { a: 0.75, b: 0.25 }, latencyMs: 0.01, createdAt: new Date(1_700_000_000_000 + i),
+});
+
+it('with a URL the prediction log commits on its writer thread; flush resolves once the rows are readable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'curator-log-thread-'));
+  const url = `sqlite:${join(dir, 'log.db')}`;
+  const store = await openStore(url);
+  try {
+    await store.corpus.createTask({ id: 't', labels: ['a', 'b'] });
+    const log = new PredictionLog(store, { url, maxBatch: 50, flushIntervalMs: 10_000 });
+    for (let i = 0; i < 120; i++) log.append(row(i));
+    await log.flush();
+    assert.equal(await store.activity.countPredictions('t'), 120);
+    const r = await store.lifecycle.predictionByRef('r7');
+    assert.equal(r?.output, 'a');
+    // A refused batch (unknown task) keeps its rows and reports the store's coded error.
+    log.append(row(500, 'missing'));
+    await assert.rejects(log.flush(), (e: Error & { code?: string }) => e.code === 'INVALID_REFERENCE' && /unknown task/.test(e.message));
+    assert.equal(log.stats.pending, 1);
+    assert.equal(log.stats.failedFlushes, 1);
+    await store.corpus.createTask({ id: 'missing', labels: ['a', 'b'] });
+    log.append(row(501));
+    await log.close();
+    assert.equal(await store.activity.countPredictions('missing'), 1);
+    assert.equal(await store.activity.countPredictions('t'), 121);
+    assert.equal(log.stats.logged, 122);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

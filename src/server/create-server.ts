@@ -166,7 +166,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   for (const register of ROUTE_MODULES) register(api, deps);
 
   if ((options.dashboard ?? true) && existsSync(WEB_DIR)) {
-    await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });
+    // redirect: a folder without its slash (/inbox) answers 301 to /inbox/ instead of 404.
+    await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html', redirect: true });
   }
 
   const stop = curator.subscribeJobs((event) => {

@@ -5,25 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { IN_CI, probePostgres } from './services.ts';
 import { PG_URL } from '../store/backends.ts';
 
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
-async function probe(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message || String((error as { code?: string }).code ?? error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const problem = await probe();
+const problem = await probePostgres(PG_URL);
+const inCi = IN_CI;
 
 /** Why PostgreSQL tests are skipped here (unreachable, CI not set); undefined when they run. */
 export const pgSkip = problem !== undefined && !inCi ? `PostgreSQL at ${PG_URL} is unreachable (${problem}); set it up or run .ci/run` : undefined;

@@ -7,45 +7,18 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
+import { IN_CI, probePostgres, probeRedis } from '../helpers/services.ts';
 import { STAGES } from '../../src/jobs/bullmq-queues.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { emails, QUICK } from '../lifecycle/helpers.ts';
 
 export const PG_URL = process.env.CURATOR_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.CURATOR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-
-async function probePostgres(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function probeRedis(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    await r.ping();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    r.disconnect();
-  }
-}
+export { IN_CI };
 
 /** Why the scale tests cannot run here (undefined when PostgreSQL and Redis both answer). */
 export async function scaleProblem(): Promise<string | undefined> {
-  const [p, r] = await Promise.all([probePostgres(), probeRedis()]);
+  const [p, r] = await Promise.all([probePostgres(PG_URL), probeRedis(REDIS_URL)]);
   const parts = [p && `PostgreSQL at ${PG_URL}: ${p}`, r && `Redis at ${REDIS_URL}: ${r}`].filter(Boolean);
   return parts.length === 0 ? undefined : `${parts.join('; ')} unreachable`;
 }

@@ -6,6 +6,7 @@ import { createCurator, type Curator } from '../../src/lifecycle/index.ts';
 import { createServer, issueToken } from '../../src/server/index.ts';
 import type { FastifyInstance } from 'fastify';
 import { PG_URL } from '../store/backends.ts';
+import { probePostgres } from '../helpers/services.ts';
 import { addLabelled, emails, QUICK } from '../lifecycle/helpers.ts';
 
 /**
@@ -15,21 +16,7 @@ import { addLabelled, emails, QUICK } from '../lifecycle/helpers.ts';
  * locally; failed under CI.
  */
 
-async function unreachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message || 'no answer';
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const why = await unreachable();
+const why = await probePostgres(PG_URL);
 const skip = why !== undefined && !process.env.CI ? `PostgreSQL at ${PG_URL} does not answer (${why})` : false;
 
 describe('server on PostgreSQL', { skip }, () => {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { IN_CI, probePostgres } from '../helpers/services.ts';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.ts';
 
 /** Where the PostgreSQL contract run connects (CURATOR_TEST_PG_URL overrides). */
@@ -49,22 +50,8 @@ export interface ContractContext {
   unique(prefix: string): string;
 }
 
-async function probePostgres(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message || String((error as { code?: string }).code ?? error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const pgProblem = await probePostgres();
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+const pgProblem = await probePostgres(PG_URL);
+const inCi = IN_CI;
 
 const sqliteFile: Backend = {
   name: 'sqlite file',

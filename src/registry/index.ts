@@ -34,4 +34,6 @@ export {
   type ModelFilter,
   type PageRequest,
   type Page,
+  MODEL_ORDERS,
+  type ModelOrder,
 } from '../store/index.ts';

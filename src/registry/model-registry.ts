@@ -1,6 +1,7 @@
 import { CuratorError } from '../ml/errors.ts';
 import {
   GLOBAL,
+  MODEL_ORDERS,
   type Evaluation,
   type Model,
   type ModelFilter,
@@ -222,8 +223,8 @@ export class ModelRegistry {
   }
 
   /**
-   * One page of models, in a stable order (created time or score, ties by id). Pass the
-   * returned `nextCursor` back for the next page.
+   * One page of models, in a stable order (created time, score, build time, file size, estimator
+   * or status; ties by id). Pass the returned `nextCursor` back for the next page.
    */
   async list(filter: ModelFilter = {}, page: PageRequest = {}): Promise<Page<Model>> {
     const fn = 'list';
@@ -232,8 +233,8 @@ export class ModelRegistry {
     if (filter.maxScore !== undefined) v.finite(fn, 'maxScore', filter.maxScore);
     if (filter.createdFrom !== undefined) v.date(fn, 'createdFrom', filter.createdFrom);
     if (filter.createdBefore !== undefined) v.date(fn, 'createdBefore', filter.createdBefore);
-    if (page.orderBy !== undefined && page.orderBy !== 'createdAt' && page.orderBy !== 'score') {
-      throw new CuratorError('INVALID_ARGUMENT', `${fn}: orderBy must be 'createdAt' or 'score'; got ${JSON.stringify(page.orderBy)}`, { field: 'orderBy' });
+    if (page.orderBy !== undefined && !MODEL_ORDERS.includes(page.orderBy)) {
+      throw new CuratorError('INVALID_ARGUMENT', `${fn}: orderBy must be one of ${MODEL_ORDERS.join(', ')}; got ${JSON.stringify(page.orderBy)}`, { field: 'orderBy' });
     }
     if (page.direction !== undefined && page.direction !== 'asc' && page.direction !== 'desc') {
       throw new CuratorError('INVALID_ARGUMENT', `${fn}: direction must be 'asc' or 'desc'; got ${JSON.stringify(page.direction)}`, { field: 'direction' });

@@ -11,7 +11,7 @@ export { createPostgresDialect, type PostgresOptions } from './postgres-dialect.
 export { openStore, migrate, dialectFromUrl, type OpenStoreOptions } from './open-store.ts';
 export { migrateToLatest, type MigrationReport } from './migrator.ts';
 export { KyselyStore, type Store } from './store.ts';
-export { ModelRepo, type NewModelRecord, type ModelFilter, type PageRequest, type Page } from './model-repo.ts';
+export { ModelRepo, MODEL_ORDERS, type ModelOrder, type NewModelRecord, type ModelFilter, type PageRequest, type Page } from './model-repo.ts';
 export { PromotionRepo, type NewPromotionEvent } from './promotion-repo.ts';
 export { SnapshotRepo, type NewSnapshot } from './snapshot-repo.ts';
 export { CorpusRepo, sha256Hex, type NewTask, type NewDocument } from './corpus-repo.ts';

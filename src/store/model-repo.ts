@@ -44,8 +44,11 @@ export interface ModelFilter {
 
 /** One page of a keyset-paged listing. */
 export interface PageRequest {
-  /** Sort key; ties break on id, so the order is total and stable. `score` lists only scored models. */
-  readonly orderBy?: 'createdAt' | 'score';
+  /**
+   * Sort key; ties break on id, so the order is total and stable. `score` lists only scored
+   * models; `estimator` and `status` sort by the stored text (the database's collation).
+   */
+  readonly orderBy?: ModelOrder;
   readonly direction?: 'asc' | 'desc';
   /** 1…500, default 50. */
   readonly limit?: number;
@@ -61,11 +64,41 @@ export interface Page<T> {
 
 const MAX_LIMIT = 500;
 
+/** The column behind each sort key of a model listing (each has a (key, id) index, with and without task_id). */
+const ORDER_COLUMNS = {
+  createdAt: 'created_at',
+  score: 'score',
+  buildTimeMs: 'build_time_ms',
+  blobSize: 'blob_size',
+  estimator: 'estimator',
+  status: 'status',
+} as const;
+
+/** A sort key of {@link ModelRepo.list}. */
+export type ModelOrder = keyof typeof ORDER_COLUMNS;
+
+/** Every sort key, for validation and API schemas. */
+export const MODEL_ORDERS = Object.keys(ORDER_COLUMNS) as readonly ModelOrder[];
+
+const TEXT_ORDERS: ReadonlySet<ModelOrder> = new Set(['estimator', 'status']);
+
 interface Cursor {
-  readonly orderBy: 'createdAt' | 'score';
+  readonly orderBy: ModelOrder;
   readonly direction: 'asc' | 'desc';
-  readonly value: number;
+  readonly value: number | string;
   readonly id: number;
+}
+
+/** The sort value of a model under a key, as the cursor stores it. */
+function sortValue(m: Model, orderBy: ModelOrder): number | string {
+  switch (orderBy) {
+    case 'createdAt': return toMs(m.createdAt);
+    case 'score': return m.score!;
+    case 'buildTimeMs': return m.buildTimeMs;
+    case 'blobSize': return m.blobSize;
+    case 'estimator': return m.estimator;
+    case 'status': return m.status;
+  }
 }
 
 function encodeCursor(c: Cursor): string {
@@ -81,11 +114,11 @@ function decodeCursor(text: string, orderBy: Cursor['orderBy'], direction: Curso
   }
   if (
     !Array.isArray(parts) || parts.length !== 4 || parts[0] !== orderBy || parts[1] !== direction ||
-    typeof parts[2] !== 'number' || !Number.isInteger(parts[3])
+    typeof parts[2] !== (TEXT_ORDERS.has(orderBy) ? 'string' : 'number') || !Number.isInteger(parts[3])
   ) {
     throw new CuratorError('INVALID_ARGUMENT', `listModels: cursor is not a cursor of a ${orderBy} ${direction} listing`, { field: 'cursor' });
   }
-  return { orderBy, direction, value: parts[2], id: parts[3] };
+  return { orderBy, direction, value: parts[2] as number | string, id: parts[3] as number };
 }
 
 /** Models, their blobs and their evaluations. */
@@ -239,7 +272,10 @@ export class ModelRepo {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new CuratorError('INVALID_ARGUMENT', `listModels: limit must be an integer in 1…${MAX_LIMIT}; got ${limit}`, { field: 'limit' });
     }
-    const column = orderBy === 'score' ? 'score' : 'created_at';
+    const column = ORDER_COLUMNS[orderBy];
+    if (column === undefined) {
+      throw new CuratorError('INVALID_ARGUMENT', `listModels: orderBy must be one of ${MODEL_ORDERS.join(', ')}; got ${JSON.stringify(orderBy)}`, { field: 'orderBy' });
+    }
     let q = this.filtered(filter).selectAll();
     if (orderBy === 'score') q = q.where('score', 'is not', null);
     if (page.cursor != null) {
@@ -251,7 +287,7 @@ export class ModelRepo {
     const last = items[items.length - 1];
     const nextCursor =
       rows.length > limit && last !== undefined
-        ? encodeCursor({ orderBy, direction, value: orderBy === 'score' ? last.score! : toMs(last.createdAt), id: last.id })
+        ? encodeCursor({ orderBy, direction, value: sortValue(last, orderBy), id: last.id })
         : null;
     return { items, nextCursor };
   }

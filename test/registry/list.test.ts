@@ -3,11 +3,11 @@ import { before, it } from 'node:test';
 import { Registry, type Model, type ModelFilter, type PageRequest } from '../../src/registry/index.ts';
 import { rejectsWith } from '../store/assertions.ts';
 import { forEachBackend, type ContractContext } from '../store/backends.ts';
-import { modelInput, newTask } from './helpers.ts';
+import { blob, modelInput, newTask } from './helpers.ts';
 
 const ESTIMATORS = ['MultinomialNB', 'LinearSVC', 'LogisticRegression'];
 
-/** 40 models with many created-time and score ties, so only the id tie-break makes the order total. */
+/** 40 models with many ties on every sort key, so only the id tie-break makes the order total. */
 async function seed(ctx: ContractContext): Promise<{ task: string; models: Model[] }> {
   const task = await newTask(ctx);
   const registry = new Registry(ctx.store);
@@ -18,6 +18,8 @@ async function seed(ctx: ContractContext): Promise<{ task: string; models: Model
         modelInput(task, {
           estimator: ESTIMATORS[i % 3]!,
           score: Math.round((i * 37) % 10) / 10,
+          buildTimeMs: ((i * 7) % 9) + 0.25,
+          blob: blob(100 + (i % 5) * 10),
           createdAt: new Date(Date.UTC(2024, 0, 1 + Math.floor(i / 4))),
           evaluations: [],
         }),
@@ -44,6 +46,9 @@ async function allPages(registry: Registry, filter: ModelFilter, page: Omit<Page
 
 const byCreated = (dir: 1 | -1) => (a: Model, b: Model) => dir * (a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id);
 const byScore = (dir: 1 | -1) => (a: Model, b: Model) => dir * (a.score! - b.score! || a.id - b.id);
+const byNumber = (key: 'buildTimeMs' | 'blobSize', dir: 1 | -1) => (a: Model, b: Model) => dir * (a[key] - b[key] || a.id - b.id);
+// Plain code-point order: the seeded estimator and status names sort the same under any collation.
+const byText = (key: 'estimator' | 'status', dir: 1 | -1) => (a: Model, b: Model) => dir * ((a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0) || a.id - b.id);
 
 forEachBackend('registry: list, filter and page', (ctx) => {
   let task = '';
@@ -59,10 +64,27 @@ forEachBackend('registry: list, filter and page', (ctx) => {
       ['createdAt', 'asc', byCreated(1)],
       ['score', 'desc', byScore(-1)],
       ['score', 'asc', byScore(1)],
+      ['buildTimeMs', 'desc', byNumber('buildTimeMs', -1)],
+      ['buildTimeMs', 'asc', byNumber('buildTimeMs', 1)],
+      ['blobSize', 'desc', byNumber('blobSize', -1)],
+      ['blobSize', 'asc', byNumber('blobSize', 1)],
+      ['estimator', 'desc', byText('estimator', -1)],
+      ['estimator', 'asc', byText('estimator', 1)],
+      ['status', 'desc', byText('status', -1)],
+      ['status', 'asc', byText('status', 1)],
     ] as const) {
       const ids = await allPages(registry(), { taskId: task }, { orderBy, direction, limit: 7 });
       assert.deepEqual(ids, [...models].sort(cmp).map((m) => m.id), `${orderBy} ${direction}`);
+      assert.equal(new Set(ids).size, models.length, `${orderBy} ${direction}: no duplicates, no gaps`);
     }
+  });
+
+  it('pages a filtered listing by a new key across page boundaries (status sort within one estimator)', async () => {
+    const keep = (m: Model) => m.estimator === 'LinearSVC';
+    const ids = await allPages(registry(), { taskId: task, estimator: 'LinearSVC' }, { orderBy: 'status', direction: 'asc', limit: 3 });
+    assert.deepEqual(ids, models.filter(keep).sort(byText('status', 1)).map((m) => m.id));
+    const sizes = await allPages(registry(), { taskId: task, status: 'candidate' }, { orderBy: 'blobSize', direction: 'desc', limit: 4 });
+    assert.deepEqual(sizes, models.filter((m) => m.status === 'candidate').sort(byNumber('blobSize', -1)).map((m) => m.id));
   });
 
   it('filters by status, estimator, score range, created time and scope', async () => {
@@ -92,5 +114,11 @@ forEachBackend('registry: list, filter and page', (ctx) => {
     await rejectsWith(r.models.list({ taskId: task }, { limit: 0 }), 'INVALID_ARGUMENT', 'limit');
     await rejectsWith(r.models.list({ taskId: task }, { limit: 501 }), 'INVALID_ARGUMENT', 'limit');
     await rejectsWith(r.models.list({ taskId: task }, { orderBy: 'name' as never }), 'INVALID_ARGUMENT', 'orderBy');
+    // A text-keyed cursor is not a number-keyed one, even with the key name forged.
+    const byEstimator = await r.models.list({ taskId: task }, { orderBy: 'estimator', limit: 3 });
+    assert.ok(byEstimator.nextCursor);
+    await rejectsWith(r.models.list({ taskId: task }, { orderBy: 'buildTimeMs', cursor: byEstimator.nextCursor }), 'INVALID_ARGUMENT', 'cursor');
+    const forged = Buffer.from(JSON.stringify(['buildTimeMs', 'desc', 'LinearSVC', 1])).toString('base64url');
+    await rejectsWith(r.models.list({ taskId: task }, { orderBy: 'buildTimeMs', cursor: forged }), 'INVALID_ARGUMENT', 'cursor');
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CuratorError } from '../../ml/errors.ts';
-import type { Model, ModelFilter, Page, Scope } from '../../registry/index.ts';
+import { MODEL_ORDERS, type Model, type ModelFilter, type ModelOrder, type Page, type Scope } from '../../registry/index.ts';
 import { canSeeScope, hidden } from '../access.ts';
 import { callerOf, isStaff, type AuthContext } from '../auth.ts';
 import type { RouteDeps, RouteModule } from '../context.ts';
@@ -20,7 +20,7 @@ const ListQuery = z.strictObject({
   maxScore: z.coerce.number().min(0).max(1).optional(),
   createdAfter: isoDate.optional(),
   createdBefore: isoDate.optional(),
-  orderBy: z.enum(['createdAt', 'score']).optional(),
+  orderBy: z.enum(MODEL_ORDERS as [ModelOrder, ...ModelOrder[]]).optional().describe('sort key (ties break on id); score lists only scored models'),
   direction: z.enum(['asc', 'desc']).optional(),
 });
 
@@ -47,7 +47,7 @@ function scopeFilter(kind: string | undefined, owner: string | undefined): Scope
  * last one read is exact. A page may come back short with a cursor when a stretch of models is
  * hidden (at most 20 reads per request).
  */
-async function visiblePage(deps: RouteDeps, auth: AuthContext, filter: ModelFilter, page: { limit: number; cursor: string | null; orderBy?: 'createdAt' | 'score'; direction?: 'asc' | 'desc' }): Promise<Page<Model>> {
+async function visiblePage(deps: RouteDeps, auth: AuthContext, filter: ModelFilter, page: { limit: number; cursor: string | null; orderBy?: ModelOrder; direction?: 'asc' | 'desc' }): Promise<Page<Model>> {
   const { orderBy, direction } = page;
   const order = { ...(orderBy === undefined ? {} : { orderBy }), ...(direction === undefined ? {} : { direction }) };
   if (isStaff(auth) || (filter.scope !== undefined)) {

@@ -6,6 +6,7 @@ import { predictionRefMigration } from './0003-prediction-ref.ts';
 import { jobLeaseMigration } from './0004-job-lease.ts';
 import { triggerDetailMigration } from './0005-trigger-detail.ts';
 import { modelBuildKeyMigration } from './0006-model-build-key.ts';
+import { modelSortKeysMigration } from './0007-model-sort-keys.ts';
 
 /**
  * Every migration, by name; names sort in the order they apply. Add a file `000N-what.ts`
@@ -19,5 +20,6 @@ export function allMigrations(dialect: StoreDialect): Record<string, Migration> 
     '0004-job-lease': jobLeaseMigration(),
     '0005-trigger-detail': triggerDetailMigration(),
     '0006-model-build-key': modelBuildKeyMigration(),
+    '0007-model-sort-keys': modelSortKeysMigration(),
   };
 }

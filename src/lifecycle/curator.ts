@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CuratorError } from '../ml/errors.ts';
 import { Registry } from '../registry/index.ts';
 import {
-  GLOBAL, openStore, sha256Hex,
+  GLOBAL, openStore,
   type Annotation, type CorpusDocument, type Feedback, type Group, type Scope, type Store, type Task, type User,
 } from '../store/index.ts';
 import type { BuildOutcome, BuildProgress } from './build.ts';
@@ -476,9 +476,9 @@ export class Curator {
     const latencyMs = performance.now() - t0;
     const modelIds = selection.members.map((m) => m.model.id);
     this.log.append({
-      ref: predictionId, taskId: e.task.id, modelId: decider.model.id, modelIds, userId, inputRef: sha256Hex(text),
+      ref: predictionId, taskId: e.task.id, modelId: decider.model.id, modelIds, userId, inputRef: null,
       output: label, probabilities, latencyMs, createdAt: new Date(),
-    });
+    }, text); // inputRef: the text's SHA-256, hashed when the batch is written
     return { predictionId, label, probabilities, modelId: decider.model.id, modelIds, scope: decider.model.scope, policy: e.policy.name, latencyMs };
   }
 

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CuratorError } from '../ml/errors.ts';
 import { openStore, type Store } from '../store/index.ts';
-import type { LogThreadData, LogThreadReply, LogThreadRequest } from './prediction-log.ts';
+import { resolveInputRefs, type LogThreadData, type LogThreadReply, type LogThreadRequest } from './prediction-log.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('prediction-log-thread.ts runs as a worker thread (see PredictionLog)');
@@ -28,7 +28,8 @@ async function write(id: number, rows: Extract<LogThreadRequest, { type: 'write'
       throw error;
     });
     const s = await store;
-    await s.transaction(async (tx) => tx.lifecycle.logPredictions(rows));
+    const resolved = resolveInputRefs(rows);
+    await s.transaction(async (tx) => tx.lifecycle.logPredictions(resolved));
     reply = { id, ok: true };
   } catch (error) {
     const e = error instanceof CuratorError ? { code: error.code, field: error.field } : { code: undefined, field: undefined };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { PredictionLog } from '../../src/lifecycle/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, sha256Hex } from '../../src/store/index.ts';
 
 const row = (i: number, taskId = 't') => ({
   ref: `r${i}`, taskId, modelId: null, modelIds: [], userId: null, inputRef: null, output: 'a', probabilities: { a: 0.75, b: 0.25 }, latencyMs: 0.01, createdAt: new Date(1_700_000_000_000 + i),
@@ -17,9 +17,12 @@ it('with a URL the prediction log commits on its writer thread; flush resolves o
   try {
     await store.corpus.createTask({ id: 't', labels: ['a', 'b'] });
     const log = new PredictionLog(store, { url, maxBatch: 50, flushIntervalMs: 10_000 });
-    for (let i = 0; i < 120; i++) log.append(row(i));
+    for (let i = 0; i < 119; i++) log.append(row(i));
+    log.append(row(119), 'Ünïcode input € 🙂');
     await log.flush();
     assert.equal(await store.activity.countPredictions('t'), 120);
+    const [last] = await store.activity.recentPredictions('t', 1);
+    assert.equal(last!.inputRef, sha256Hex('Ünïcode input € 🙂'), 'the writer thread hashes the input');
     const r = await store.lifecycle.predictionByRef('r7');
     assert.equal(r?.output, 'a');
     // A refused batch (unknown task) keeps its rows and reports the store's coded error.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PredictionLog } from '../../src/lifecycle/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, sha256Hex } from '../../src/store/index.ts';
 
 it('the prediction log writes in batches: on size, on its interval, on close', async () => {
   const store = await openStore('sqlite::memory:');
@@ -10,11 +10,13 @@ it('the prediction log writes in batches: on size, on its interval, on close', a
   const row = (i: number) => ({
     ref: `r${i}`, taskId: 't', modelId: null, modelIds: [], userId: null, inputRef: null, output: 'a', probabilities: null, latencyMs: 0.01, createdAt: new Date(),
   });
-  for (let i = 0; i < 10; i++) log.append(row(i));
+  for (let i = 0; i < 9; i++) log.append(row(i));
+  log.append(row(9), 'the input, hashed when written');
   assert.equal(await store.activity.countPredictions('t'), 0, 'append never writes on the caller’s turn');
   await new Promise((r) => setImmediate(r));
   await log.flush();
   assert.equal(await store.activity.countPredictions('t'), 10);
+  assert.equal((await store.activity.recentPredictions('t', 1))[0]!.inputRef, sha256Hex('the input, hashed when written'));
   log.append(row(10));
   assert.ok(log.isPending('r10'));
   await new Promise((r) => setTimeout(r, 80));

@@ -1,5 +1,4 @@
-import type { BuildOutcome, BuildProgress, BuildRequest } from '../lifecycle/build.ts';
-import type { BuildRunner, RecoveredBuild } from '../lifecycle/build-runner.ts';
+import { JobEngineBuildRunner } from './job-engine-build-runner.ts';
 import { BullmqJobEngine, type BullmqJobEngineOptions } from './bullmq-job-engine.ts';
 
 /**
@@ -11,24 +10,8 @@ import { BullmqJobEngine, type BullmqJobEngineOptions } from './bullmq-job-engin
  * const runner = new BullmqBuildRunner({ store, redis: 'redis://127.0.0.1:6379' });
  * const curator = await createCurator({ store, buildRunner: runner });
  */
-export class BullmqBuildRunner implements BuildRunner {
-  /** The engine underneath: subscribe to it for every job's events. */
-  readonly engine: BullmqJobEngine;
-
+export class BullmqBuildRunner extends JobEngineBuildRunner<BullmqJobEngine> {
   constructor(options: BullmqJobEngineOptions) {
-    this.engine = new BullmqJobEngine(options);
-  }
-
-  async run(request: BuildRequest, onProgress?: (p: BuildProgress) => void): Promise<BuildOutcome> {
-    const { outcome } = await this.engine.submit(request, onProgress === undefined ? {} : { onProgress });
-    return outcome;
-  }
-
-  recover(): Promise<RecoveredBuild[]> {
-    return this.engine.recover();
-  }
-
-  close(): Promise<void> {
-    return this.engine.close();
+    super(new BullmqJobEngine(options));
   }
 }

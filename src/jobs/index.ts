@@ -10,6 +10,7 @@
 export type { JobEngine, JobEvent, JobHandle, JobProgress, SubmitOptions } from './job-engine.ts';
 export { EmbeddedJobEngine, type EmbeddedJobEngineOptions } from './embedded-job-engine.ts';
 export { BuildWorkerPool, BuildWorkerExit, type BuildWorkerPoolOptions, type PoolTask } from './build-worker-pool.ts';
+export { JobEngineBuildRunner } from './job-engine-build-runner.ts';
 export { WorkerBuildRunner } from './worker-build-runner.ts';
 export { defaultBuildRunner, type JobsConfig } from './default-build-runner.ts';
 export { JobOwner } from './job-owner.ts';

@@ -1,5 +1,4 @@
-import type { BuildOutcome, BuildProgress, BuildRequest } from '../lifecycle/build.ts';
-import type { BuildRunner, RecoveredBuild } from '../lifecycle/build-runner.ts';
+import { JobEngineBuildRunner } from './job-engine-build-runner.ts';
 import { EmbeddedJobEngine, type EmbeddedJobEngineOptions } from './embedded-job-engine.ts';
 
 /**
@@ -13,24 +12,8 @@ import { EmbeddedJobEngine, type EmbeddedJobEngineOptions } from './embedded-job
  * const runner = new WorkerBuildRunner({ store, url: 'sqlite:./data/curator.db', workers: 2 });
  * const curator = await createCurator({ store, buildRunner: runner });
  */
-export class WorkerBuildRunner implements BuildRunner {
-  /** The engine underneath: subscribe to it for every job's events. */
-  readonly engine: EmbeddedJobEngine;
-
+export class WorkerBuildRunner extends JobEngineBuildRunner<EmbeddedJobEngine> {
   constructor(options: EmbeddedJobEngineOptions) {
-    this.engine = new EmbeddedJobEngine(options);
-  }
-
-  async run(request: BuildRequest, onProgress?: (p: BuildProgress) => void): Promise<BuildOutcome> {
-    const { outcome } = await this.engine.submit(request, onProgress === undefined ? {} : { onProgress });
-    return outcome;
-  }
-
-  recover(): Promise<RecoveredBuild[]> {
-    return this.engine.recover();
-  }
-
-  close(): Promise<void> {
-    return this.engine.close();
+    super(new EmbeddedJobEngine(options));
   }
 }

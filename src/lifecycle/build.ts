@@ -1,13 +1,15 @@
 import type { Json, TextInput } from '../ml/base/types.ts';
 import { CuratorError } from '../ml/errors.ts';
 import { precisionScore, recallScore, f1Score } from '../ml/metrics/precision-recall-f.ts';
-import { getScorer, makeScorer, Scorer } from '../ml/metrics/scorer.ts';
+import { confusionMatrix } from '../ml/metrics/confusion-matrix.ts';
+import { getScorer, makeScorer, Scorer, type Predictions } from '../ml/metrics/scorer.ts';
 import { crossValidateCandidates } from '../ml/model-selection/cross-validate-candidates.ts';
 import { meanStd } from '../ml/model-selection/cross-validate.ts';
 import type { Fold } from '../ml/model-selection/splitter.ts';
 import { StratifiedKFold } from '../ml/model-selection/stratified-k-fold.ts';
 import { loadModel, MODEL_FILE_VERSION, saveModel } from '../ml/persist/model-file.ts';
 import { Pipeline } from '../ml/pipeline/pipeline.ts';
+import { confusionCell, CV_CONFUSION, fullConfusionEvaluations, MAX_CONFUSION_LABELS } from '../registry/confusion.ts';
 import { Registry, resolveLabels, sha256OfBytes, type Evaluation, type Model, type Snapshot } from '../registry/index.ts';
 import type { Scope, Store } from '../store/index.ts';
 import { expandCandidates, type ExpandedCandidate } from './candidates.ts';
@@ -275,17 +277,46 @@ async function loadChampion(registry: Registry, req: BuildRequest): Promise<{ mo
   }
 }
 
-/** The scorers of every fold: the primary metric, the usual averages, and precision/recall/F1 per label. */
+/**
+ * The scorers of every fold: the primary metric, the usual averages, precision/recall/F1 per
+ * label, and one count per (true, predicted) label pair — the fold's part of the out-of-fold
+ * confusion matrix, registered as `confusion` evaluations (src/registry/confusion.ts).
+ */
 export function scorersFor(config: TaskConfig, labels: readonly string[]): Record<string, Scorer> {
   const out: Record<string, Scorer> = {};
   for (const name of [config.primaryMetric, 'accuracy', 'precision_macro', 'recall_macro', 'f1_macro']) out[name] ??= getScorer(name);
-  for (const label of [...labels].sort()) {
+  const sorted = [...labels].sort();
+  for (const label of sorted) {
     const opts = { labels: [label], average: 'macro' as const, zeroDivision: 0 as const };
     out[`precision:${label}`] = makeScorer(precisionScore, opts, { name: `precision:${label}` });
     out[`recall:${label}`] = makeScorer(recallScore, opts, { name: `recall:${label}` });
     out[`f1:${label}`] = makeScorer(f1Score, opts, { name: `f1:${label}` });
   }
+  if (sorted.length <= MAX_CONFUSION_LABELS) {
+    for (const t of sorted) {
+      for (const p of sorted) {
+        const cell = confusionCell(t, p);
+        out[`${CV_CONFUSION}:${cell}`] = new Scorer(`${CV_CONFUSION}:${cell}`, true, 'predict', (pred, yTrue) => cellCounts(pred, yTrue).get(cell) ?? 0);
+      }
+    }
+  }
   return out;
+}
+
+// The k² cell scorers of a fold share one count of its (true, predicted) pairs.
+const countsOf = new WeakMap<Predictions<unknown>, Map<string, number>>();
+function cellCounts(p: Predictions<unknown>, yTrue: readonly unknown[]): Map<string, number> {
+  let counts = countsOf.get(p);
+  if (counts === undefined) {
+    counts = new Map();
+    const pred = p.predict();
+    for (let i = 0; i < yTrue.length; i++) {
+      const cell = confusionCell(String(yTrue[i]), String(pred[i]));
+      counts.set(cell, (counts.get(cell) ?? 0) + 1);
+    }
+    countsOf.set(p, counts);
+  }
+  return counts;
 }
 
 /** The primary metric of a fold's test part restricted to the documents the champion never saw (NaN when none). */
@@ -321,7 +352,8 @@ export function cvEvaluations(scoring: Record<string, Scorer>, values: (metric: 
 
 /**
  * The fitted model on the task's full labelled corpus (global label resolution): recorded as
- * `full_<metric>` evaluations, one value each. For a global model this is its training data.
+ * `full_<metric>` evaluations, one value each, and its confusion matrix as `full_confusion`
+ * cells. For a global model this is its training data.
  */
 export async function fullDatasetEvaluations(store: Store, taskId: string, pipeline: Pipeline, config: TaskConfig): Promise<Evaluation[]> {
   const experts = new Set(await store.corpus.expertUserIds());
@@ -336,5 +368,8 @@ export async function fullDatasetEvaluations(store: Store, taskId: string, pipel
     const v = metricOf(metric, classes, yTrue, yPred);
     out.push({ metric: `full_${metric}`, label: null, mean: v, std: 0, foldValues: [v] });
   }
+  // Every label the corpus or the model knows, so the matrix counts every evaluated document.
+  const cm = confusionMatrix(yTrue, yPred, { labels: [...new Set([...classes, ...yTrue])].sort() });
+  out.push(...fullConfusionEvaluations(cm.labels.map(String), cm.matrix));
   return out;
 }

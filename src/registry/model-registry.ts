@@ -11,6 +11,7 @@ import {
   type Store,
 } from '../store/index.ts';
 import { sha256OfBytes, sha256Stream } from './checksum.ts';
+import { checkConfusionCell, isConfusionMetric } from './confusion.ts';
 import { rollbackWithin } from './promotions.ts';
 import * as v from './validate.ts';
 
@@ -307,13 +308,16 @@ function checkEvaluations(fn: string, evaluations: readonly Evaluation[]): Evalu
     const f = `evaluations[${i}]`;
     const foldValues = e.foldValues;
     if (!Array.isArray(foldValues)) throw new CuratorError('INVALID_ARGUMENT', `${fn}: ${f}.foldValues must be an array of numbers`, { field: `${f}.foldValues` });
-    return {
+    const checked = {
       metric: v.text(fn, `${f}.metric`, e.metric),
       label: v.optionalText(fn, `${f}.label`, e.label),
       mean: v.finite(fn, `${f}.mean`, e.mean),
       std: v.finite(fn, `${f}.std`, e.std, 0),
       foldValues: foldValues.map((x, j) => v.finite(fn, `${f}.foldValues[${j}]`, x)),
     };
+    // Confusion cells are read back into a matrix (src/registry/confusion.ts): a pair label and counts.
+    if (isConfusionMetric(checked.metric)) checkConfusionCell(fn, f, checked);
+    return checked;
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CuratorError } from '../../ml/errors.ts';
 import { MODEL_ORDERS, type Model, type ModelFilter, type ModelOrder, type Page, type Scope } from '../../registry/index.ts';
+import { confusionOf } from '../../registry/confusion.ts';
 import { canSeeScope, hidden } from '../access.ts';
 import { callerOf, isStaff, type AuthContext } from '../auth.ts';
 import type { RouteDeps, RouteModule } from '../context.ts';
@@ -25,7 +26,12 @@ const ListQuery = z.strictObject({
 });
 
 const EvaluationSchema = z.object({ metric: z.string(), label: z.string().nullable(), mean: z.number(), std: z.number(), foldValues: z.array(z.number()).readonly() });
-const ModelDetail = z.object({ model: ModelSchema, evaluations: z.array(EvaluationSchema).readonly(), promotions: z.array(PromotionSchema).readonly() });
+const ConfusionSchema = z.object({
+  labels: z.array(z.string()).describe('row and column labels, in order'),
+  matrix: z.array(z.array(z.number().int().min(0))).describe('matrix[i][j]: documents of true label i predicted as label j'),
+  source: z.enum(['cv', 'full']).describe("'cv': summed over the held-out parts of the cross-validation folds (out-of-fold); 'full': the final model on the full dataset"),
+}).describe("The build's confusion matrix (out-of-fold when recorded, else full-dataset); null for models registered without one");
+const ModelDetail = z.object({ model: ModelSchema, evaluations: z.array(EvaluationSchema).readonly(), promotions: z.array(PromotionSchema).readonly(), confusion: ConfusionSchema.nullable() });
 
 function scopeFilter(kind: string | undefined, owner: string | undefined): Scope | undefined {
   if (kind === undefined) {
@@ -95,14 +101,14 @@ export const modelRoutes: RouteModule = (api, deps) => {
   });
 
   api.get('/v1/models/:id', {
-    schema: { tags: ['models'], summary: 'A model with its per-fold evaluations and the promotion history of its scope', params: IdParams, response: responses({ 200: ModelDetail }) },
+    schema: { tags: ['models'], summary: 'A model with its per-fold evaluations, its build\'s confusion matrix and the promotion history of its scope', params: IdParams, response: responses({ 200: ModelDetail }) },
   }, async (request) => {
     const model = await visibleModel(deps, callerOf(request), request.params.id);
     const [evaluations, promotions] = await Promise.all([
       curator.registry.models.evaluations(model.id),
       curator.registry.promotions.history(model.taskId, model.scope),
     ]);
-    return { model, evaluations, promotions };
+    return { model, evaluations, promotions, confusion: confusionOf(evaluations) };
   });
 
   api.get('/v1/models/:id/file', {

@@ -17,6 +17,7 @@ import { annotationRoutes } from './routes/annotations.ts';
 import { buildRoutes } from './routes/builds.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { growthRoutes } from './routes/growth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { meRoutes } from './routes/me.ts';
@@ -68,7 +69,7 @@ declare module 'fastify' {
 
 const ROUTE_MODULES: readonly RouteModule[] = [
   healthRoutes, meRoutes, taskRoutes, documentRoutes, annotationRoutes, predictionRoutes, modelRoutes, rollbackRoutes, snapshotRoutes,
-  buildRoutes, jobRoutes, triggerRoutes, monitorRoutes, userRoutes, groupRoutes, tokenRoutes,
+  buildRoutes, jobRoutes, triggerRoutes, growthRoutes, monitorRoutes, userRoutes, groupRoutes, tokenRoutes,
 ];
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));

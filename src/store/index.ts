@@ -15,6 +15,6 @@ export { ModelRepo, MODEL_ORDERS, type ModelOrder, type NewModelRecord, type Mod
 export { PromotionRepo, type NewPromotionEvent } from './promotion-repo.ts';
 export { SnapshotRepo, type NewSnapshot } from './snapshot-repo.ts';
 export { CorpusRepo, sha256Hex, type NewTask, type NewDocument } from './corpus-repo.ts';
-export { ListingRepo, type IdPage, type IdPageRequest, type ListedPrediction, type ListedJob } from './listing-repo.ts';
+export { ListingRepo, type Growth, type GrowthPoint, type IdPage, type IdPageRequest, type ListedPrediction, type ListedJob } from './listing-repo.ts';
 export { ActivityRepo, type NewPrediction, type NewJob, type JobUpdate } from './activity-repo.ts';
 export * from './types.ts';

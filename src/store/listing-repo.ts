@@ -1,8 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { CuratorError } from '../ml/errors.ts';
-import { toAnnotation, toApiToken, toDocument, toGroup, toJob, toPrediction, toTask, toUser } from './mappers.ts';
+import { toAnnotation, toApiToken, toDocument, toGroup, toJob, toPrediction, toTask, toTriggerEvent, toUser } from './mappers.ts';
 import type { JobRow, PredictionRow, Tables } from './schema.ts';
-import type { Annotation, ApiToken, CorpusDocument, Group, Job, JobStatus, Prediction, Task, User } from './types.ts';
+import type { Annotation, ApiToken, CorpusDocument, Group, Job, JobStatus, Prediction, Task, TriggerEvent, User } from './types.ts';
 
 /** The columns later migrations added to predictions (0003) and jobs (0004). */
 interface ListingTables extends Omit<Tables, 'predictions' | 'jobs'> {
@@ -31,6 +31,26 @@ export interface ListedPrediction extends Prediction {
 /** A job with the latest progress detail a worker wrote. */
 export interface ListedJob extends Job {
   readonly detail: Readonly<Record<string, unknown>> | null;
+}
+
+/** One bucket of a task's corpus growth: totals at the end of the bucket. */
+export interface GrowthPoint {
+  /** Start of the bucket (UTC, a multiple of the bucket length since the epoch). */
+  readonly start: Date;
+  /** Documents created up to the end of this bucket. */
+  readonly documents: number;
+  /** Of those, documents whose first annotation came up to the end of this bucket. */
+  readonly labelled: number;
+}
+
+/** A task's corpus growth and the trigger firings over the same time. */
+export interface Growth {
+  /** Only buckets in which something was added, oldest first; totals are cumulative. */
+  readonly points: readonly GrowthPoint[];
+  /** Trigger firings, oldest first (the newest `firingsLimit` of them). */
+  readonly firings: readonly TriggerEvent[];
+  /** True when older firings were left out. */
+  readonly firingsTruncated: boolean;
 }
 
 const MAX_LIMIT = 500;
@@ -102,6 +122,65 @@ export class ListingRepo {
   async countDocuments(taskId: string): Promise<number> {
     const r = await this.db.selectFrom('documents').select((eb) => eb.fn.countAll<number>().as('n')).where('task_id', '=', taskId).executeTakeFirstOrThrow();
     return Number(r.n);
+  }
+
+  /**
+   * A task's corpus over time: documents and labelled documents per time bucket, cumulative,
+   * with the trigger firings. The bucket is computed in SQL by integer division of the epoch-ms
+   * times (portable to SQLite and PostgreSQL), so only one row per busy bucket leaves the
+   * database. A document counts as labelled from its first annotation (annotations deleted
+   * since are not seen: the totals are those of the corpus as it is now).
+   */
+  async growth(taskId: string, options: { bucketMs: number; firingsLimit?: number }): Promise<Growth> {
+    const { bucketMs } = options;
+    if (!Number.isSafeInteger(bucketMs) || bucketMs < 1) {
+      throw new CuratorError('INVALID_ARGUMENT', `growth: bucketMs must be a positive integer; got ${bucketMs}`, { field: 'bucket' });
+    }
+    const firingsLimit = options.firingsLimit ?? 1000;
+    if (!Number.isInteger(firingsLimit) || firingsLimit < 0 || firingsLimit > 10_000) {
+      throw new CuratorError('INVALID_ARGUMENT', `growth: firingsLimit must be an integer in 0…10000; got ${firingsLimit}`, { field: 'firingsLimit' });
+    }
+    // A literal (checked integer above): PostgreSQL then divides bigint by integer, SQLite integer by integer.
+    const b = sql.lit(bucketMs);
+    const docs = await sql<{ bucket: number | string; n: number | string }>`
+      select (created_at / ${b}) * ${b} as bucket, count(*) as n
+      from documents where task_id = ${taskId}
+      group by 1 order by 1`.execute(this.db);
+    const labelled = await sql<{ bucket: number | string; n: number | string }>`
+      select (f.first_at / ${b}) * ${b} as bucket, count(*) as n
+      from (
+        select a.document_id, min(a.created_at) as first_at
+        from annotations a join documents d on d.id = a.document_id
+        where d.task_id = ${taskId}
+        group by a.document_id
+      ) f
+      group by 1 order by 1`.execute(this.db);
+    const perBucket = new Map<number, { documents: number; labelled: number }>();
+    const at = (bucket: number | string) => {
+      const key = Number(bucket);
+      let v = perBucket.get(key);
+      if (v === undefined) perBucket.set(key, (v = { documents: 0, labelled: 0 }));
+      return v;
+    };
+    for (const r of docs.rows) at(r.bucket).documents += Number(r.n);
+    for (const r of labelled.rows) at(r.bucket).labelled += Number(r.n);
+    let documents = 0;
+    let labelledTotal = 0;
+    const points = [...perBucket.entries()].sort((x, y) => x[0] - y[0]).map(([start, v]) => {
+      documents += v.documents;
+      labelledTotal += v.labelled;
+      return { start: new Date(start), documents, labelled: labelledTotal };
+    });
+    const rows = await this.db
+      .selectFrom('trigger_events')
+      .selectAll()
+      .where('task_id', '=', taskId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(firingsLimit + 1)
+      .execute();
+    const firings = rows.slice(0, firingsLimit).reverse().map(toTriggerEvent);
+    return { points, firings, firingsTruncated: rows.length > firingsLimit };
   }
 
   /** A task's documents, newest first (only `authorId`'s when given), each with `annotatorId`'s annotation. */

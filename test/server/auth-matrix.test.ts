@@ -87,6 +87,7 @@ const MATRIX: Record<string, Case> = {
   'GET /v1/tasks/:task/triggers': { request: () => ({ url: '/v1/tasks/spam/triggers' }), bob: 403 },
   'PUT /v1/tasks/:task/triggers': { request: () => ({ url: '/v1/tasks/spam/triggers', body: { rules: [] } }), bob: 403 },
   'GET /v1/tasks/:task/monitor': { request: () => ({ url: '/v1/tasks/spam/monitor' }), bob: 403 },
+  'GET /v1/tasks/:task/growth': { request: () => ({ url: '/v1/tasks/spam/growth?bucket=hour' }), bob: 403 },
   'GET /v1/users': { request: () => ({ url: '/v1/users' }), bob: 403 },
   'POST /v1/users': { request: () => ({ url: '/v1/users', body: { id: 'mallory' } }), bob: 403 },
   'GET /v1/groups': { request: () => ({ url: '/v1/groups' }), bob: 403 },

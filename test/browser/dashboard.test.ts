@@ -127,6 +127,13 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await app.signIn(page, app.tokens.admin);
     await page.goto(`${app.url}/#/models/${candidate.id}`);
     await page.getByRole('heading', { name: `Model #${candidate.id}` }).waitFor();
+    // The build's out-of-fold confusion matrix counts every document of the model's snapshot once; the live one has its own place.
+    const cm = page.getByTestId('confusion');
+    assert.equal(await cm.getAttribute('data-source'), 'cv');
+    assert.match(await cm.locator('caption').innerText(), /out-of-fold/);
+    const cells = (await cm.locator('tbody td').allInnerTexts()).map((t) => Number(t.replace(/,/g, '')));
+    assert.equal(cells.reduce((a, b) => a + b, 0), (await app.curator.store.snapshots.get(candidate.snapshotId!))!.size);
+    await page.getByRole('heading', { name: 'Confusion matrix (live)' }).waitFor();
     await page.getByRole('button', { name: 'Promote' }).click();
     await page.getByRole('dialog').getByLabel('Reason').fill('promoted in the browser test');
     await page.getByRole('dialog').getByRole('button', { name: 'Promote' }).click();

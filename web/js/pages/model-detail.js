@@ -6,8 +6,9 @@ import { chartFigure, lineChart } from '../charts.js';
 import { itemsOf, modelDetail } from '../shapes.js';
 
 /**
- * One model: its row, per-fold scores, confusion matrix (when the API has one), live precision
- * and recall against the decay threshold, its snapshot and promotion history, and actions.
+ * One model: its row, per-fold scores, the build's confusion matrix, live precision and recall
+ * against the decay threshold with the live confusion matrix, its snapshot and promotion
+ * history, and actions.
  */
 export async function render(main, ctx) {
   const id = ctx.params.id;
@@ -32,14 +33,15 @@ export async function render(main, ctx) {
   const folds = foldChart(d.evaluations);
   grid.append(h('section', {}, h('h2', {}, 'Scores per fold'), folds.el));
   if (folds.draw) destroy.push(await folds.draw());
-  const cmBox = h('div', { 'aria-live': 'polite' }, confusion(d.confusion));
-  grid.append(h('section', {}, h('h2', {}, 'Confusion matrix'), cmBox));
+  grid.append(h('section', {}, h('h2', {}, 'Confusion matrix (build)'), buildConfusion(d.confusion)));
 
   const live = h('section', {}, h('h2', {}, 'Live precision and recall'));
   main.append(live);
-  // Without a matrix from the API, a binary task's live one is exact from the count window's per-label recall and support.
-  const onWindow = d.confusion ? () => {} : (count) => { const c = liveConfusion(count); if (c) replace(cmBox, confusion(c)); };
+  // A binary task's live matrix is exact from the count window's per-label recall and support.
+  const liveBox = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'No live confusion matrix yet: for a binary task it appears once feedback on this model arrives.'));
+  const onWindow = (count) => { const c = liveConfusion(count); if (c) replace(liveBox, confusion(c, 'confusion-live')); };
   const stopLive = await liveChart(live, m, ctx, onWindow);
+  live.append(h('h3', {}, 'Confusion matrix (live)'), liveBox);
   main.append(h('h2', {}, 'Promotion history'), history(d.promotions));
   return () => { destroy.forEach((f) => f?.()); stopLive(); };
 }
@@ -100,13 +102,27 @@ function liveConfusion(count) {
   return { labels, matrix: [[tp[0], miss[0]], [miss[1], tp[1]]], caption: `Live: the last ${count.n} feedbacks (count window). Rows: true label; columns: predicted label` };
 }
 
-function confusion(c) {
-  if (!c) return h('p', { class: 'muted' }, 'No confusion matrix yet: the API has none from cross-validation, and for a binary task this shows the live one once feedback arrives.');
+/**
+ * The matrix the build registered: out of fold (every document predicted by a fold's model that
+ * never saw it) when the API has it, else the final model on the full dataset.
+ */
+function buildConfusion(c) {
+  if (!c) return h('p', { class: 'muted' }, 'This model was registered without a confusion matrix (built before builds recorded one, or registered by hand).');
+  const matrix = c.matrix ?? [];
+  const n = matrix.flat().reduce((a, b) => a + b, 0);
+  const right = matrix.reduce((a, row, i) => a + (row[i] ?? 0), 0);
+  const from = c.source === 'full'
+    ? `Build: the final model on the full labelled dataset (${fmt.int(n)} documents, its training data included)`
+    : `Build: out-of-fold predictions of the cross-validation (${fmt.int(n)} documents, each predicted by a model that never saw it)`;
+  return confusion({ ...c, caption: `${from}; ${fmt.int(right)} right (${fmt.num(n ? right / n : null)}). Rows: true label; columns: predicted label` }, 'confusion');
+}
+
+function confusion(c, testid) {
   const labels = c.labels ?? [];
   const matrix = c.matrix ?? c.values ?? [];
-  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'confusion' },
+  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid, 'data-source': c.source ?? 'live' },
     h('caption', { class: 'muted caption' }, c.caption ?? 'Rows: true label; columns: predicted label'),
-    h('thead', {}, h('tr', {}, h('td', {}), labels.map((l) => h('th', { scope: 'col', class: 'num' }, l)))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'True \\ predicted'), labels.map((l) => h('th', { scope: 'col', class: 'num' }, l)))),
     h('tbody', {}, labels.map((l, i) => h('tr', {}, h('th', { scope: 'row' }, l), (matrix[i] ?? []).map((v) => h('td', { class: 'num' }, fmt.int(v))))))));
 }
 

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { PredictionLog } from '../../src/lifecycle/index.ts';
+import { createCurator, PredictionLog } from '../../src/lifecycle/index.ts';
+import { addLabelled, emails, QUICK } from './helpers.ts';
 import { openStore, sha256Hex } from '../../src/store/index.ts';
 
 const row = (i: number, taskId = 't') => ({
@@ -40,4 +41,30 @@ it('with a URL the prediction log commits on its writer thread; flush resolves o
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+it('a curator on a SQLite file logs through its writer thread: feedback right after predict finds the row, close writes the rest', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'curator-log-thread-'));
+  const url = `sqlite:${join(dir, 'curator.db')}`;
+  const curator = await createCurator({ store: url, predictionLog: { flushIntervalMs: 10_000 } });
+  try {
+    await curator.addUser('ana');
+    await curator.createTask({ id: 'spam', labels: ['ham', 'spam'], candidates: QUICK.slice(0, 1), cv: { folds: 2 }, minLabels: { global: 20, user: 40, group: 40 } });
+    const records = emails(40);
+    await addLabelled(curator, records, 'ana');
+    assert.equal((await curator.build('spam', { actor: 'ana' })).status, 'built');
+    const answer = await curator.predict('spam', records[0]!.text, { userId: 'ana' });
+    const fb = await curator.feedback('spam', { predictionId: answer.predictionId, label: 'spam', userId: 'ana' });
+    assert.equal(fb.label, 'spam');
+    const [logged] = await curator.store.activity.recentPredictions('spam', 1);
+    assert.equal(logged!.inputRef, sha256Hex(records[0]!.text));
+    for (let i = 1; i < 5; i++) await curator.predict('spam', records[i]!.text, { userId: 'ana' });
+    assert.equal(curator.predictionLogStats.pending, 4);
+  } finally {
+    await curator.close();
+  }
+  const store = await openStore(url);
+  assert.equal(await store.activity.countPredictions('spam'), 5, 'close wrote the buffered predictions');
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
 });

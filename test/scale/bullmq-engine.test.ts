@@ -13,6 +13,7 @@ import { finishBuild, planBuild, PreparedCache, runCells } from '../../src/jobs/
 import { runWorker } from '../../src/jobs/worker-process.ts';
 import type { JobEvent } from '../../src/jobs/job-engine.ts';
 import { CuratorError } from '../../src/ml/errors.ts';
+import { confusionOf } from '../../src/registry/confusion.ts';
 import { GLOBAL, openStore, type Store } from '../../src/store/index.ts';
 import { IN_CI, REDIS_URL, scaleEnv, scaleProblem, seedTask, until, type ScaleEnv } from './helpers.ts';
 
@@ -73,6 +74,10 @@ describe('BullMQ job engine [postgresql + redis]', { skip: problem !== undefined
       assert.equal(models.length, 1);
       const evals = await store.models.evaluations(o.model.id);
       assert.deepEqual(evals.find((e) => e.metric === 'f1_macro')?.foldValues.length, 3, 'per-fold evaluations of the winner');
+      // The cells carried their folds' confusion counts: the out-of-fold matrix covers the snapshot once.
+      const cv = confusionOf(evals, 'cv');
+      assert.equal(cv?.matrix.flat().reduce((a, b) => a + b, 0), o.snapshot.size, 'out-of-fold confusion matrix of the fanned-out folds');
+      assert.ok(confusionOf(evals, 'full') !== null, 'full-dataset confusion matrix');
       const theirs = seen.filter((e) => e.type === 'progress' && e.jobId === jobId);
       assert.ok(theirs.length > 0 && theirs.every((e) => e.taskId === 'spam' && e.scope.kind === 'global'), 'another server sees the progress too');
     } finally {

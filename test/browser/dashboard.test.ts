@@ -77,6 +77,20 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await app.rendered(page, () => table.getByRole('button', { name: /Score/ }).click());
     assert.match(await page.evaluate('location.hash'), /orderBy=score/);
     assert.equal(await page.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
+    // Every other sortable column: a click sorts through the API (keyset, ties on id); a second click reverses.
+    const shownIds = async () => (await page.getByTestId('models-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-model-id')))));
+    for (const [name, orderBy, first] of [['Build time', 'buildTimeMs', 'desc'], ['File size', 'blobSize', 'desc'], ['Estimator', 'estimator', 'asc'], ['Status', 'status', 'asc']] as const) {
+      for (const direction of [first, first === 'asc' ? 'desc' : 'asc'] as const) {
+        await app.rendered(page, () => page.getByTestId('models-table').getByRole('button', { name: new RegExp(`^${name}`) }).click());
+        assert.match(await page.evaluate('location.hash') as string, new RegExp(`orderBy=${orderBy}&direction=${direction}|direction=${direction}&orderBy=${orderBy}|orderBy=${orderBy}.*direction=${direction}`));
+        const th = page.locator('th[aria-sort]');
+        assert.equal(await th.count(), 1);
+        assert.equal(await th.getAttribute('aria-sort'), direction === 'asc' ? 'ascending' : 'descending');
+        assert.match(await th.innerText(), new RegExp(name));
+        const want = (await app.curator.registry.models.list({ taskId: 'spam' }, { orderBy, direction, limit: 50 })).items.map((m) => m.id);
+        assert.deepEqual(await shownIds(), want, `${orderBy} ${direction}`);
+      }
+    }
     await page.getByLabel('Status').selectOption('active');
     await app.rendered(page, () => page.getByRole('button', { name: 'Apply filters' }).click());
     assert.match(await page.evaluate('location.hash'), /status=active/);
@@ -263,7 +277,17 @@ describe('dashboard in Chromium', { skip: missing || false, timeout: 240_000 }, 
     await page.goto(`${app.url}/#/corpus`);
     await page.getByRole('heading', { name: /Corpus of spam/ }).waitFor();
     await page.locator('.chart canvas').first().waitFor();
+    // The growth chart's data table: cumulative totals per day ending at today's corpus.
+    const growthRows = page.getByTestId('growth-table').locator('tbody tr');
+    assert.ok(await growthRows.count() >= 1);
+    const lastCells = await growthRows.last().locator('td').allTextContents(); // inside a closed <details>: no innerText
+    const documents = await app.curator.store.listing.countDocuments('spam');
+    assert.equal(Number(lastCells[1]!.replace(/\D/g, '')), documents);
     await app.shoot(page, 'corpus');
+    await app.rendered(page, () => page.getByLabel('Bucket').selectOption('hour'));
+    assert.match(await page.evaluate('location.hash') as string, /bucket=hour/);
+    await page.locator('.chart canvas').first().waitFor();
+    assert.match(await page.locator('figcaption').first().innerText(), /per hour/);
     await page.goto(`${app.url}/#/users`);
     await page.getByTestId('users-table').getByRole('cell', { name: 'bob', exact: true }).waitFor();
     assert.match(await page.getByTestId('groups-table').innerText(), /experts[\s\S]*ana/);

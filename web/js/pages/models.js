@@ -4,12 +4,15 @@ import { h, fmt, badge, field, replace } from '../dom.js';
 import { errorBox, title, announce } from '../ui.js';
 import { itemsOf } from '../shapes.js';
 
-// [key, header, the API's orderBy for it or null]: the API sorts by creation (= id order) and score.
+// [key, header, the API's orderBy for it or null]: the API sorts (keyset, ties on id) by creation
+// (= id order), estimator, build time, score, file size and status.
 const COLUMNS = [
-  ['id', 'ID', 'createdAt'], ['estimator', 'Estimator', null], ['hyperparameters', 'Hyperparameters', null],
-  ['buildTimeMs', 'Build time', null], ['score', 'Score', 'score'], ['blobSize', 'File size', null],
-  ['scope', 'Scope', null], ['status', 'Status', null], ['snapshotId', 'Snapshot', null],
+  ['id', 'ID', 'createdAt'], ['estimator', 'Estimator', 'estimator'], ['hyperparameters', 'Hyperparameters', null],
+  ['buildTimeMs', 'Build time', 'buildTimeMs'], ['score', 'Score', 'score'], ['blobSize', 'File size', 'blobSize'],
+  ['scope', 'Scope', null], ['status', 'Status', 'status'], ['snapshotId', 'Snapshot', null],
 ];
+// A first click sorts text A→Z and numbers largest first (newest, best, slowest, biggest).
+const TEXT_SORTS = new Set(['estimator', 'status']);
 const PAGE = 50;
 // Cursors of the pages before the current one, per filter set: "Previous" walks back through them.
 let trail = { key: '', cursors: [] };
@@ -51,8 +54,12 @@ export async function render(main, ctx) {
     const sorted = sortable !== null && sortBy === sortable;
     const th = h('th', { scope: 'col', class: ['buildTimeMs', 'score', 'blobSize', 'id'].includes(k) ? 'num' : '', 'aria-sort': sorted ? (order === 'asc' ? 'ascending' : 'descending') : null });
     if (!sortable) th.append(label);
-    else th.append(h('button', { type: 'button', onclick: () => go({ orderBy: sortable, direction: sorted && order === 'desc' ? 'asc' : 'desc', cursor: '' }) },
-      label, sorted ? (order === 'asc' ? ' ▲' : ' ▼') : ''));
+    else {
+      const first = TEXT_SORTS.has(sortable) ? 'asc' : 'desc';
+      const direction = sorted ? (order === 'asc' ? 'desc' : 'asc') : first;
+      th.append(h('button', { type: 'button', title: `Sort by ${label.toLowerCase()}, ${direction === 'asc' ? 'ascending' : 'descending'}`, onclick: () => go({ orderBy: sortable, direction, cursor: '' }) },
+        label, sorted ? (order === 'asc' ? ' ▲' : ' ▼') : ''));
+    }
     return th;
   }));
   const rows = items.map((m) => h('tr', { 'data-model-id': m.id },

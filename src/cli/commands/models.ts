@@ -100,7 +100,7 @@ export function registerModels(program: Command): void {
         };
         emit(opts, data, () => {
           const lines = Object.entries(data.model).map(([k, v]) => `${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-          const ev = table(['Metric', 'Label', 'Mean', 'Std', 'Folds'], evaluations.map((e) => [e.metric, e.label ?? '(avg)', fmt(e.mean), fmt(e.std), e.foldValues.map((x) => x.toFixed(3)).join(' ')]));
+          const ev = table(['Metric', 'Label', 'Mean', 'Std', 'Folds'], evaluations.map((e) => [e.metric, e.label ?? '(avg)', fmt(e.mean), fmt(e.std), e.foldValues.map((x) => (Number.isInteger(x) ? String(x) : x.toFixed(3))).join(' ')]));
           const hi = table(['When', 'Action', 'Model', 'Previous', 'Actor', 'Reason'], data.history.map((h) => [h.at, h.action, String(h.modelId), String(h.previousModelId ?? '-'), h.actor, h.reason]));
           return `${lines.join('\n')}\n\nEvaluations\n${ev}\n\nPromotion history\n${hi}`;
         });

@@ -80,6 +80,8 @@ export class PredictionLog {
   private readonly waiting = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** The write queued behind the running one, not started yet. */
+  private queued: Promise<void> | undefined;
   private closed = false;
   private logged = 0;
   private dropped = 0;
@@ -131,7 +133,15 @@ export class PredictionLog {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const next = this.writing.then(() => this.writeBatch());
+    // A write not started yet takes the whole buffer when it starts, so it covers this call too:
+    // while a batch is being committed, appends past maxBatch share one queued write instead of
+    // chaining one each (a commit on the writer thread lasts milliseconds, hundreds of appends).
+    if (this.queued !== undefined) return this.queued;
+    const next = this.writing.then(() => {
+      this.queued = undefined;
+      return this.writeBatch();
+    });
+    this.queued = next;
     this.writing = next.catch(() => {});
     return next;
   }

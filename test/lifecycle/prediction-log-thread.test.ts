@@ -68,3 +68,34 @@ it('a curator on a SQLite file logs through its writer thread: feedback right af
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+it('appends past maxBatch while a commit runs share the queued write, and none is lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'curator-log-thread-'));
+  const url = `sqlite:${join(dir, 'log.db')}`;
+  const store = await openStore(url);
+  try {
+    await store.corpus.createTask({ id: 't', labels: ['a', 'b'] });
+    const log = new PredictionLog(store, { url, maxBatch: 10, flushIntervalMs: 10_000 });
+    for (let i = 0; i < 10; i++) log.append(row(i));
+    const first = log.flush();
+    await new Promise((r) => setImmediate(r)); // the first batch is now on the writer thread
+    assert.equal(log.stats.pending, 0);
+    const flushes: Promise<void>[] = [];
+    for (let i = 10; i < 95; i++) {
+      log.append(row(i));
+      if (i % 10 === 9) flushes.push(log.flush());
+    }
+    // Every flush while the first commit runs is the one queued write, which will take all 85 rows.
+    assert.equal(new Set(flushes).size, 1);
+    assert.notEqual(flushes[0], first);
+    assert.equal(log.stats.pending, 85);
+    flushes.push(first);
+    await Promise.all(flushes);
+    assert.equal(await store.activity.countPredictions('t'), 95);
+    assert.deepEqual({ ...log.stats, lastError: null }, { logged: 95, pending: 0, dropped: 0, failedFlushes: 0, lastError: null });
+    await log.close();
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -74,10 +74,10 @@ describe('inbox in Chromium', { skip: missing || false, timeout: 240_000 }, () =
     await admin.goto(`${app.url}/#/models/${global.id}`);
     await admin.getByTestId('live-summary').getByText(/^8 feedbacks in the count window/).waitFor();
     await admin.locator('figure', { hasText: 'Live macro precision' }).locator('canvas').waitFor();
-    const cells = (await admin.getByTestId('confusion').locator('tbody td').allInnerTexts()).map(Number);
+    const cells = (await admin.getByTestId('confusion-live').locator('tbody td').allInnerTexts()).map(Number);
     assert.equal(cells.length, 4);
     assert.equal(cells.reduce((a, b) => a + b, 0), 8, 'the live confusion matrix counts the eight feedbacks');
-    assert.deepEqual(await admin.getByTestId('confusion').locator('tbody th').allInnerTexts(), ['ham', 'spam']);
+    assert.deepEqual(await admin.getByTestId('confusion-live').locator('tbody th').allInnerTexts(), ['ham', 'spam']);
     await app.shoot(admin, 'model-live');
     await admin.close();
   });

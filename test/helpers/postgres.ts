@@ -4,8 +4,7 @@
  * worker threads opening the URL land in it too.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { IN_CI, probePostgres } from './services.ts';
+import { dropSchema as dropServerSchema, IN_CI, probePostgres } from './services.ts';
 import { PG_URL } from '../store/backends.ts';
 
 
@@ -27,12 +26,6 @@ export function privateSchema(prefix: string): { schema: string; url: string } {
 }
 
 /** Drops a schema made by {@link privateSchema}, with everything in it. */
-export async function dropSchema(schema: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  try {
-    await admin.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await admin.end();
-  }
+export function dropSchema(schema: string): Promise<void> {
+  return dropServerSchema(PG_URL, schema);
 }

@@ -37,3 +37,14 @@ export async function probeRedis(url: string): Promise<string | undefined> {
     r.disconnect();
   }
 }
+
+/** Drops a test's private schema at `url`'s server, with everything in it. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -4,10 +4,9 @@
  * When either is unreachable the tests skip with the reason, except under CI, where they fail.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { IN_CI, probePostgres, probeRedis } from '../helpers/services.ts';
+import { dropSchema, IN_CI, probePostgres, probeRedis } from '../helpers/services.ts';
 import { STAGES } from '../../src/jobs/bullmq-queues.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { emails, QUICK } from '../lifecycle/helpers.ts';
@@ -54,13 +53,7 @@ export async function scaleEnv(tag: string): Promise<ScaleEnv> {
       const keys = await r.keys(`${prefix}:*`);
       if (keys.length > 0) await r.del(...keys);
       r.disconnect();
-      const admin = new pg.Client({ connectionString: PG_URL });
-      await admin.connect();
-      try {
-        await admin.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await admin.end();
-      }
+      await dropSchema(PG_URL, schema);
     },
   };
 }

@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { IN_CI, probePostgres } from '../helpers/services.ts';
+import { dropSchema, IN_CI, probePostgres } from '../helpers/services.ts';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.ts';
 
 /** Where the PostgreSQL contract run connects (CURATOR_TEST_PG_URL overrides). */
@@ -98,13 +97,7 @@ const postgres: Backend = {
       options,
       async dispose() {
         await store.close();
-        const admin = new pg.Client({ connectionString: PG_URL });
-        await admin.connect();
-        try {
-          await admin.query(`drop schema if exists "${schema}" cascade`);
-        } finally {
-          await admin.end();
-        }
+        await dropSchema(PG_URL, schema);
       },
     };
   },

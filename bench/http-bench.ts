@@ -3,8 +3,8 @@
  *
  * The server runs in this process on a SQLite temp file (embedded jobs): a subset of the demo
  * corpus is loaded and a model built (tf-idf + LinearSVC, the Django comparison's pipeline),
- * then autocannon — in a **child process**, so load generator and server do not share an event
- * loop — POSTs the fixed ~2 KB email as `{"text": …}` to /v1/tasks/spam/predict with a user
+ * then a load generator in another process — wrk (Debian's `wrk`, one thread, what the Django
+ * figures were measured with) when installed, else autocannon in a child process — POSTs the fixed ~2 KB email as `{"text": …}` to /v1/tasks/spam/predict with a user
  * token (prediction logging on, rate limiting on with a ceiling the run cannot reach), 10 s at
  * 1 and at 32 connections, keep-alive; then the same against the same server's bare GET
  * /healthz (no auth, no body: its hello-world). Prints one table, compares with the Django +
@@ -12,9 +12,10 @@
  *
  *   npm run bench:http
  *   npm run bench:http -- --duration 5 --docs 1200
+ *   npm run bench:http -- --client autocannon
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -92,6 +93,65 @@ async function client(): Promise<void> {
   process.send!({ ready: true });
 }
 
+const WRK = '/usr/bin/wrk';
+
+/** wrk's summary as the Lua `done` hook prints it (times in µs). */
+interface WrkSummary {
+  requests: number; durationUs: number; p50: number; p99: number; mean: number;
+  connect: number; read: number; write: number; status: number; timeout: number;
+}
+
+/** The Lua hooks: the request to send (method, headers, body from a file), and a JSON line of figures at the end. */
+function wrkScript(run: Run, bodyFile: string | undefined): string {
+  const headers = Object.entries(run.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
+  return `wrk.method = ${JSON.stringify(run.method)}
+${headers}
+${bodyFile === undefined ? '' : `local f = assert(io.open(${JSON.stringify(bodyFile)}, "rb")); wrk.body = f:read("*a"); f:close()`}
+done = function(s, latency, requests)
+  io.write(string.format('WRK {"requests":%d,"durationUs":%d,"p50":%d,"p99":%d,"mean":%f,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',
+    s.requests, s.duration, latency:percentile(50), latency:percentile(99), latency.mean, s.errors.connect, s.errors.read, s.errors.write, s.errors.status, s.errors.timeout))
+end
+`;
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc: wrk is not our child's child, so getrusage cannot tell. */
+function procCpuTicks(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One run with wrk (one thread, keep-alive), the load generator of the Django reference figures.
+ * Its CPU is sampled from /proc every 50 ms while it runs (the last sample is within 50 ms of its exit).
+ */
+async function runWrk(run: Run, dir: string): Promise<Figures> {
+  const bodyFile = run.body === undefined ? undefined : join(dir, 'wrk-body.json');
+  if (bodyFile !== undefined) writeFileSync(bodyFile, run.body!);
+  const script = join(dir, 'wrk-run.lua');
+  writeFileSync(script, wrkScript(run, bodyFile));
+  const child = spawn(WRK, ['-t1', `-c${run.connections}`, `-d${run.duration}s`, '--timeout', '5s', '-s', script, run.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  let ticks = 0;
+  const sampler = setInterval(() => { ticks = procCpuTicks(child.pid!) ?? ticks; }, 50);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  const line = out.split('\n').find((l) => l.startsWith('WRK '));
+  if (code !== 0 || line === undefined) throw new Error(`wrk exited with ${code}: ${out}`);
+  const w = JSON.parse(line.slice(4)) as WrkSummary;
+  const clockTicks = 100; // USER_HZ on Linux
+  return {
+    label: run.label, connections: run.connections, reqPerSec: w.requests / (w.durationUs / 1e6),
+    meanMs: w.mean / 1000, p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000,
+    errors: w.connect + w.read + w.write + w.timeout, non2xx: w.status, total: w.requests,
+    clientCpuUs: w.requests > 0 ? (ticks / clockTicks) * 1e6 / w.requests : 0,
+  };
+}
+
 function ask(child: ChildProcess, run: Run): Promise<Figures> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: { figures?: Figures }) => {
@@ -110,6 +170,8 @@ async function main(): Promise<void> {
     options: {
       duration: { type: 'string', default: '10' }, docs: { type: 'string', default: '1200' }, connections: { type: 'string', default: '1,32' }, only: { type: 'string' },
       'log-batch': { type: 'string' },
+      // wrk (Debian's package; what the Django figures were measured with) when installed, else autocannon.
+      client: { type: 'string' },
     },
   });
   const duration = Number(args.duration);
@@ -156,8 +218,15 @@ async function main(): Promise<void> {
   const check = await fetch(`${address}/v1/tasks/spam/predict`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
   if (check.status !== 200) throw new Error(`predict answers ${check.status}: ${await check.text()}`);
 
-  const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve) => child.once('message', () => resolve()));
+  const loadGenerator = args.client ?? (existsSync(WRK) ? 'wrk' : 'autocannon');
+  if (loadGenerator !== 'wrk' && loadGenerator !== 'autocannon') throw new Error(`--client: wrk or autocannon, not '${loadGenerator}'`);
+  if (loadGenerator === 'wrk' && !existsSync(WRK)) throw new Error(`--client wrk: ${WRK} is missing (apt-get install -y wrk)`);
+  console.log(`load generator: ${loadGenerator === 'wrk' ? 'wrk (1 thread)' : 'autocannon (a child process)'}, keep-alive`);
+  let child: ChildProcess | undefined;
+  if (loadGenerator === 'autocannon') {
+    child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve) => child!.once('message', () => resolve()));
+  }
   const runs: Run[] = [];
   for (const connections of args.connections.split(',').map(Number)) {
     if (args.only !== 'hello') runs.push({ label: 'POST /v1/tasks/spam/predict', url: `${address}/v1/tasks/spam/predict`, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, connections, duration });
@@ -171,7 +240,7 @@ async function main(): Promise<void> {
     const flushesBefore = curator.predictionLogStats.logged;
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
-    const f = { ...(await ask(child, run)), loopP99Ms: 0, loopMaxMs: 0, serverCpuUs: 0, loopBusyUs: 0 };
+    const f = { ...(await (child === undefined ? runWrk(run, dir) : ask(child, run))), loopP99Ms: 0, loopMaxMs: 0, serverCpuUs: 0, loopBusyUs: 0 };
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
     f.loopBusyUs = f.total > 0 ? (elu.active * 1000) / f.total : 0;
@@ -180,10 +249,10 @@ async function main(): Promise<void> {
     f.loopP99Ms = loop.percentile(99) / 1e6;
     f.loopMaxMs = loop.max / 1e6;
     const logged = curator.predictionLogStats.logged - flushesBefore;
-    console.log(`${Math.round(f.reqPerSec)} req/s; CPU per request: server ${f.serverCpuUs.toFixed(0)} µs (main thread busy ${f.loopBusyUs.toFixed(0)} µs, ${(elu.utilization * 100).toFixed(0)} % of the run), autocannon ${f.clientCpuUs.toFixed(0)} µs; server event-loop delay p99 ${f.loopP99Ms.toFixed(1)} ms, max ${f.loopMaxMs.toFixed(1)} ms${logged > 0 ? `; ${logged.toLocaleString('en-US')} predictions written to the log meanwhile` : ''}`);
+    console.log(`${Math.round(f.reqPerSec)} req/s; CPU per request: server ${f.serverCpuUs.toFixed(0)} µs (main thread busy ${f.loopBusyUs.toFixed(0)} µs, ${(elu.utilization * 100).toFixed(0)} % of the run), ${loadGenerator} ${f.clientCpuUs.toFixed(0)} µs; server event-loop delay p99 ${f.loopP99Ms.toFixed(1)} ms, max ${f.loopMaxMs.toFixed(1)} ms${logged > 0 ? `; ${logged.toLocaleString('en-US')} predictions written to the log meanwhile` : ''}`);
     results.push(f);
   }
-  child.kill();
+  child?.kill();
   await curator.flush();
   const logged = (await curator.store.activity.countPredictions('spam')) - inProcessRuns;
   // The model's share of an HTTP request: latencyMs is timed inside curator.predict (selection and
@@ -211,7 +280,7 @@ async function main(): Promise<void> {
     console.log(`targets: ≥ 12,500 req/s ${predict32.reqPerSec >= 12_500 ? 'met' : 'MISSED'}; p99 ≤ 10 ms ${predict32.p99Ms <= 10 ? 'met' : 'MISSED'}; 0 errors ${predict32.errors + predict32.non2xx === 0 ? 'met' : 'MISSED'}; ≥ half of hello world ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
   }
   console.log(`curator.predict inside the HTTP runs (latencyMs of the last ${underHttp.length.toLocaleString('en-US')} logged): median ${httpPredictUs.p50.toFixed(1)} µs, p99 ${httpPredictUs.p99.toFixed(1)} µs; in a loop: median ${predictUs.p50.toFixed(1)} µs`);
-  console.log(`predictions logged: ${logged.toLocaleString('en-US')} (autocannon counted ${results.filter((f) => f.label.startsWith('POST')).reduce((s, f) => s + f.total, 0).toLocaleString('en-US')} answers; the check request and answers in flight at a run's end add a few)`);
+  console.log(`predictions logged: ${logged.toLocaleString('en-US')} (${loadGenerator} counted ${results.filter((f) => f.label.startsWith('POST')).reduce((s, f) => s + f.total, 0).toLocaleString('en-US')} answers; the check request and answers in flight at a run's end add a few)`);
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'http-bench.json'), JSON.stringify({ when: new Date().toISOString(), duration, documents: nDocs, inProcessPredictUs: predictUs, httpPredictUs, results, django: DJANGO_32, logged }, null, 2));
 }

@@ -46,7 +46,7 @@ export function createSqliteDialect(path: string): StoreDialect {
       reclaimsFileSpace: true,
       streamsBytes: false,
     },
-    kysely: immediateTransactions(new SqliteDialect({ database })),
+    kysely: immediateTransactions(new SqliteDialect({ database: cachingStatements(database) })),
     identity: (col: ColumnDefinitionBuilder) => col.primaryKey().autoIncrement(),
     classifyError(error: unknown): ConstraintKind | undefined {
       const code = (error as { code?: unknown } | null)?.code;
@@ -54,6 +54,41 @@ export function createSqliteDialect(path: string): StoreDialect {
     },
     async reclaimSpace(db: Kysely<never>): Promise<void> {
       await sql`PRAGMA incremental_vacuum`.execute(db);
+    },
+  };
+}
+
+/** Statements kept prepared per connection (the SQL texts the store issues repeatedly are far fewer). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Reuses prepared statements by SQL text. Kysely's SQLite driver prepares every query anew, and
+ * preparing is most of the cost of a small insert (SQLite parses and plans the text each time):
+ * the prediction log's writer thread runs the same insert thousands of times a second. A
+ * statement still iterating (a streamed query) is busy and cannot be re-run, so it is never
+ * handed out twice; a fresh one is prepared instead.
+ */
+export function cachingStatements(database: BetterSqlite3.Database): { prepare(sql: string): BetterSqlite3.Statement; close(): void } {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql: string): BetterSqlite3.Statement {
+      const cached = cache.get(sql);
+      if (cached !== undefined && !cached.busy) {
+        // Map order is insertion order: moving a hit to the end keeps the least recently used first.
+        cache.delete(sql);
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = database.prepare(sql);
+      if (cached === undefined) {
+        cache.set(sql, statement);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return statement;
+    },
+    close: () => {
+      cache.clear();
+      database.close();
     },
   };
 }

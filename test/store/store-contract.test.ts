@@ -115,6 +115,32 @@ forEachBackend('store', (ctx) => {
     assert.equal(await ctx.store.activity.countPredictions(task), rows.length);
   });
 
+  it('logs referenced predictions in 64-row statements: every row and field lands, a bad row or a reused reference leaves the batch out', async () => {
+    const task = ctx.unique('task');
+    await ctx.store.corpus.createTask({ id: task, labels: ['ham', 'spam'] });
+    // 150 rows: two full statements and a 22-row remainder, so both compiled shapes run.
+    const rows = Array.from({ length: 150 }, (_, i) => ({
+      ref: `${task}-ref-${i}`, taskId: task, modelId: null, modelIds: [], userId: i % 2 ? 'u1' : null, inputRef: `sha-${i}`,
+      output: i % 3 ? 'ham' : 'spam', probabilities: i === 149 ? null : { ham: i / 1000, spam: 1 - i / 1000 }, latencyMs: i / 100, createdAt: new Date(2_000_000 + i),
+    }));
+    await ctx.store.transaction((tx) => tx.lifecycle.logPredictions(rows));
+    await ctx.store.transaction((tx) => tx.lifecycle.logPredictions(rows.slice(0, 0)));
+    assert.equal(await ctx.store.activity.countPredictions(task), 150);
+    const logged = (await ctx.store.activity.recentPredictions(task, 150)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    assert.deepEqual(
+      logged.map((p) => [p.userId, p.inputRef, p.output, p.probabilities, p.latencyMs, p.createdAt.getTime()]),
+      rows.map((r) => [r.userId, r.inputRef, r.output, r.probabilities, r.latencyMs, r.createdAt.getTime()]),
+    );
+    const byRef = await ctx.store.lifecycle.predictionByRef(`${task}-ref-100`);
+    assert.deepEqual([byRef?.ref, byRef?.output, byRef?.taskId], [`${task}-ref-100`, 'ham', task]);
+
+    const fresh = rows.map((r) => ({ ...r, ref: `${r.ref}-again` }));
+    const broken = fresh.map((r, i) => (i === 100 ? { ...r, modelId: 987_654_321 } : r));
+    await rejectsWith(ctx.store.transaction((tx) => tx.lifecycle.logPredictions(broken)), 'INVALID_REFERENCE');
+    await rejectsWith(ctx.store.transaction((tx) => tx.lifecycle.logPredictions([...fresh.slice(0, 70), rows[3]!])), 'ALREADY_EXISTS');
+    assert.equal(await ctx.store.activity.countPredictions(task), 150);
+  });
+
   it('stores feedback, monitor windows, jobs and trigger events', async () => {
     const { activity, corpus } = ctx.store;
     const task = ctx.unique('task');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newPredictionId } from './prediction-id.ts';
 import { CuratorError } from '../ml/errors.ts';
 import { Registry } from '../registry/index.ts';
 import {
@@ -472,7 +472,7 @@ export class Curator {
       const agreeing = votes.filter((x) => x.v.label === label).sort((a, b) => b.w - a.w);
       if (agreeing.length > 0) decider = agreeing[0]!.m;
     }
-    const predictionId = randomUUID();
+    const predictionId = newPredictionId();
     const latencyMs = performance.now() - t0;
     const modelIds = selection.members.map((m) => m.model.id);
     this.log.append({

@@ -192,7 +192,7 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
     figures[`  ${m.name}: model row`] = summarize(c.row);
     figures[`  ${m.name}: read bytes (pg: SHA-256 as they arrive)`] = summarize(c.read);
     figures[`  ${m.name}: SHA-256 alone (pg: done while reading)`] = summarize(c.sha256);
-    figures[`  ${m.name}: loadModel alone (no database)`] = summarize(c.decode);
+    figures[`  ${m.name}: loadModel alone (after SHA-256: no CRC-32)`] = summarize(c.decode);
   }
 
   // The same in this process (it fitted the models and has run the benches before), for
@@ -201,7 +201,7 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
     const id = ids.get(m.name)!;
     let pipe: Pipeline | undefined;
     const loadReady = async () => {
-      pipe = (await registry.models.loadDecoded(id, (bytes) => loadModel(bytes, { expect: 'Pipeline' }))).value;
+      pipe = (await registry.models.loadEstimator(id, { expect: 'Pipeline' })).estimator;
     };
     await timeIt(3, loadReady);
     const ready = await timeIt(LOAD_REPEATS, loadReady);
@@ -277,12 +277,12 @@ async function loadChild(): Promise<void> {
   const result: Record<string, LoadSamples> = {};
   try {
     for (const m of spec.models) {
-      const ready = async () => (await registry.models.loadDecoded(m.id, (bytes) => loadModel(bytes, { expect: 'Pipeline' }))).value;
+      const ready = async () => (await registry.models.loadEstimator(m.id, { expect: 'Pipeline' })).estimator;
       await timeIt(3, ready);
       const samples: LoadSamples = { ready: await timeIt(spec.repeats, ready), row: [], read: [], sha256: [], decode: [] };
       const pipe = await ready();
       if (pipe.predict(m.probe).some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded in a fresh process predicts differently`);
-      // Where the time goes, step by step, the way loadDecoded takes them.
+      // Where the time goes, step by step, the way loadEstimator takes them.
       const model = await registry.models.get(m.id);
       samples.row = await timeIt(spec.repeats, () => store.models.get(m.id));
       let bytes: Uint8Array | undefined;
@@ -292,7 +292,7 @@ async function loadChild(): Promise<void> {
         if (hash !== undefined && hash.hex() !== model.blobSha256) throw new Error('streamed SHA-256 differs');
       });
       samples.sha256 = await timeIt(spec.repeats, () => sha256OfBytes(bytes!));
-      samples.decode = await timeIt(spec.repeats, () => loadModel(bytes!, { expect: 'Pipeline' }));
+      samples.decode = await timeIt(spec.repeats, () => loadModel(bytes!, { expect: 'Pipeline', checksum: 'verified' }));
       result[m.name] = samples;
     }
   } finally {

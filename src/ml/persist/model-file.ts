@@ -2,9 +2,10 @@ import { crc32 } from 'node:zlib';
 import { CuratorError } from '../errors.ts';
 import type { Estimator, Json, ModelState, NumericArray } from '../base/types.ts';
 import { restoreEstimator, type EstimatorOfKind, type ModelKind } from './model-kinds.ts';
+import { checkEncoding, decodeSection, DTYPES, encodeSection, partsOf, storedBytes, type Dtype, type Encoding } from './section-codecs.ts';
 
 /*
- * The Curator model file, format version 2. Every integer is little-endian.
+ * The Curator model file, format version 3 (version 2 is read too). Every integer is little-endian.
  *
  *   offset  size  field
  *   0       8     magic "CURATOR\0"
@@ -13,10 +14,13 @@ import { restoreEstimator, type EstimatorOfKind, type ModelKind } from './model-
  *   16      8     total file length T in bytes (uint64), so truncation is told apart from corruption
  *   24      H     header: UTF-8 JSON (see FileHeader), zero-padded up to D = align8(24 + H)
  *   D       ...   sections: raw typed-array bytes, each starting at a multiple of 8 from D, so an
- *                 aligned input gives zero-copy Float64Array views
+ *                 aligned input gives zero-copy Float64Array views; or, from version 3, a section
+ *                 the header marks `encoding` (delta, dict, sparse: see section-codecs.ts), stored
+ *                 as a few such arrays and rebuilt into a fresh typed array on load
  *   T - 8   8     CRC-32 (IEEE, as zlib/gzip/PNG) of bytes [0, T - 8) as uint32, then 4 zero bytes
  *
- * Version 1 ended in a SHA-256; version 2 uses CRC-32 because the trailer only has to catch
+ * Version 3 only added encoded sections; a version 2 file is a version 3 file without them, and
+ * is read as before (models registered before version 3 stay loadable). Version 1 ended in a SHA-256; version 2 uses CRC-32 because the trailer only has to catch
  * accidental damage (truncation, flipped bits: CRC-32 catches every burst up to 32 bits) and zlib's
  * CRC-32 runs ~4x faster, which is most of a load's cost for a 24 MB model. Tampering is not this
  * trailer's job — anyone able to edit the file could recompute any unkeyed hash; the registry
@@ -32,21 +36,10 @@ const PREAMBLE = 24;
 const CHECKSUM = 8;
 const MAX_DEPTH = 32;
 
-/** The format version this build writes and the only one it reads. */
-export const MODEL_FILE_VERSION = 2;
-
-/** The section dtypes a file may declare, with their element sizes. */
-const DTYPES = {
-  f64: { size: 8, Ctor: Float64Array },
-  f32: { size: 4, Ctor: Float32Array },
-  i32: { size: 4, Ctor: Int32Array },
-  u32: { size: 4, Ctor: Uint32Array },
-  i16: { size: 2, Ctor: Int16Array },
-  u16: { size: 2, Ctor: Uint16Array },
-  i8: { size: 1, Ctor: Int8Array },
-  u8: { size: 1, Ctor: Uint8Array },
-} as const;
-type Dtype = keyof typeof DTYPES;
+/** The format version this build writes. */
+export const MODEL_FILE_VERSION = 3;
+/** The oldest format version this build reads. */
+const OLDEST_READABLE_VERSION = 2;
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -59,6 +52,8 @@ export interface SectionEntry {
   offset: number;
   /** Number of elements. */
   length: number;
+  /** How the section is stored when not as raw elements (version 3 files only). */
+  encoding?: Encoding;
 }
 
 /** One estimator in the header tree: everything of its ModelState except the array contents. */
@@ -96,6 +91,14 @@ export interface LoadOptions<K extends ModelKind = ModelKind> {
    * `fromState` any array they later update in place (the conformance suite checks this).
    */
   copy?: boolean;
+  /**
+   * 'verified' skips the CRC-32 pass over the file: only for bytes the caller has just checked
+   * against a stronger checksum of the whole file (the registry's SHA-256 of a blob, see
+   * ModelRegistry.loadEstimator), where a second pass over the same bytes can catch nothing the
+   * first did not and costs ~1.6 ms per 7 MB. Everything else (files from disk, uploads, bytes
+   * of unknown origin) keeps the default 'verify'.
+   */
+  checksum?: 'verify' | 'verified';
 }
 
 /**
@@ -119,7 +122,7 @@ export function saveModel(estimator: Estimator): Uint8Array {
  *   model.predict(['cheap meds']);
  */
 export function loadModel<K extends ModelKind = ModelKind>(bytes: Uint8Array, options: LoadOptions<K> = {}): EstimatorOfKind<K> {
-  const state = decodeModelState(bytes, { copy: options.copy ?? false });
+  const state = decodeModelState(bytes, { copy: options.copy ?? false, checksum: options.checksum ?? 'verify' });
   if (options.expect !== undefined && state.kind !== options.expect) {
     throw new CuratorError('MODEL_FILE_KIND', `The model file holds a ${state.kind}, but a ${options.expect} was expected.`, { field: 'kind' });
   }
@@ -138,7 +141,7 @@ export function readModelHeader(bytes: Uint8Array, options: { verify?: boolean }
 
 /** Writes a ModelState tree as a model file (the format-level half of `saveModel`). */
 export function encodeModelState(state: ModelState): Uint8Array {
-  const sections: { entry: SectionEntry; array: NumericArray }[] = [];
+  const sections: { entry: SectionEntry; arrays: NumericArray[] }[] = [];
   let dataBytes = 0;
   const names = new Set<string>();
   const toNode = (s: ModelState, prefix: string, depth: number): ModelHeaderNode => {
@@ -154,8 +157,10 @@ export function encodeModelState(state: ModelState): Uint8Array {
       const name = prefix + key;
       if (names.has(name)) throw invalidState(prefix, `two arrays would share the section name '${name}'`);
       names.add(name);
-      sections.push({ entry: { name, dtype, offset: dataBytes, length: array.length }, array });
-      dataBytes += align8(array.byteLength);
+      const encoded = encodeSection(array, dtype);
+      const entry: SectionEntry = { name, dtype, offset: dataBytes, length: array.length, ...(encoded === undefined ? {} : { encoding: encoded.encoding }) };
+      sections.push({ entry, arrays: encoded === undefined ? [array] : encoded.parts });
+      dataBytes += align8(storedBytes(dtype, array.length, entry.encoding));
     }
     const children: Record<string, ModelHeaderNode> = {};
     for (const key of Object.keys(s.children ?? {})) {
@@ -177,19 +182,25 @@ export function encodeModelState(state: ModelState): Uint8Array {
   view.setUint32(12, json.length, true);
   view.setBigUint64(16, BigInt(total), true);
   out.set(json, PREAMBLE);
-  for (const { entry, array } of sections) {
-    const raw = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-    const at = dataStart + entry.offset;
-    out.set(raw, at);
-    if (!HOST_LITTLE_ENDIAN) swapInPlace(out.subarray(at, at + raw.length), DTYPES[entry.dtype].size);
+  for (const { entry, arrays } of sections) {
+    let at = dataStart + entry.offset;
+    for (const array of arrays) {
+      const raw = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      out.set(raw, at);
+      if (!HOST_LITTLE_ENDIAN) swapInPlace(out.subarray(at, at + raw.length), array.BYTES_PER_ELEMENT);
+      at += align8(raw.length);
+    }
   }
   new DataView(out.buffer).setUint32(total - CHECKSUM, checksumOf(out.subarray(0, total - CHECKSUM)), true);
   return out;
 }
 
-/** Reads a model file back into a ModelState tree (the format-level half of `loadModel`). */
-export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean } = {}): ModelState {
-  const { header, dataStart, total } = readFile(bytes, true);
+/**
+ * Reads a model file back into a ModelState tree (the format-level half of `loadModel`).
+ * `checksum: 'verified'` skips the CRC-32 pass, as in LoadOptions.
+ */
+export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean; checksum?: 'verify' | 'verified' } = {}): ModelState {
+  const { header, dataStart, total } = readFile(bytes, options.checksum !== 'verified');
   const dataEnd = total - CHECKSUM;
   let region: Uint8Array;
   if (!options.copy && HOST_LITTLE_ENDIAN && bytes.byteOffset % 8 === 0) {
@@ -209,9 +220,7 @@ export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean } 
       if (s === undefined) throw corrupt(`the header names an array '${name}' that has no section`);
       if (used.has(name)) throw corrupt(`the section '${name}' is claimed twice`);
       used.add(name);
-      const { size, Ctor } = DTYPES[s.dtype];
-      if (!HOST_LITTLE_ENDIAN) swapInPlace(region.subarray(s.offset, s.offset + s.length * size), size);
-      define(arrays, key, new Ctor(region.buffer as ArrayBuffer, region.byteOffset + s.offset, s.length));
+      define(arrays, key, sectionArray(region, s));
     }
     const children: Record<string, ModelState> = {};
     for (const key of Object.keys(node.children)) define(children, key, toState(node.children[key]!, `${prefix}${key}.`));
@@ -223,6 +232,25 @@ export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean } 
     throw corrupt(`the section '${orphan.name}' belongs to no estimator`);
   }
   return state;
+}
+
+/** A section's typed array: a view into the data region, or rebuilt from its encoded parts. */
+function sectionArray(region: Uint8Array, s: SectionEntry): NumericArray {
+  const view = (dtype: Dtype, offset: number, length: number): NumericArray => {
+    const { size, Ctor } = DTYPES[dtype];
+    if (!HOST_LITTLE_ENDIAN) swapInPlace(region.subarray(offset, offset + length * size), size);
+    return new Ctor(region.buffer as ArrayBuffer, region.byteOffset + offset, length);
+  };
+  if (s.encoding === undefined) return view(s.dtype, s.offset, s.length);
+  let at = s.offset;
+  const parts = partsOf(s.dtype, s.length, s.encoding).map((p) => {
+    const part = view(p.dtype, at, p.length);
+    at += align8(p.length * DTYPES[p.dtype].size);
+    return part;
+  });
+  const out = decodeSection(s.dtype, s.length, s.encoding, parts as never);
+  if (typeof out === 'string') throw corrupt(`the section '${s.name}' cannot be decoded: ${out}`);
+  return out;
 }
 
 /** Checks the preamble, length and checksum, then parses and validates the header. */
@@ -242,9 +270,9 @@ function readFile(bytes: Uint8Array, verify: boolean): { header: FileHeader; ver
   if (n < PREAMBLE) throw new CuratorError('MODEL_FILE_TRUNCATED', `The model file is truncated: ${n} bytes, shorter than its ${PREAMBLE}-byte preamble.`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, n);
   const version = view.getUint32(8, true);
-  if (version !== MODEL_FILE_VERSION) {
+  if (version < OLDEST_READABLE_VERSION || version > MODEL_FILE_VERSION) {
     const why = version > MODEL_FILE_VERSION ? 'it was written by a newer Curator' : version === 1 ? 'version 1 (SHA-256 trailer) was never released' : 'that version does not exist';
-    throw new CuratorError('MODEL_FILE_VERSION', `The model file has format version ${version}, but this Curator reads version ${MODEL_FILE_VERSION}; ${why}.`, { field: 'version' });
+    throw new CuratorError('MODEL_FILE_VERSION', `The model file has format version ${version}, but this Curator reads versions ${OLDEST_READABLE_VERSION} to ${MODEL_FILE_VERSION}; ${why}.`, { field: 'version' });
   }
   const headerBytes = view.getUint32(12, true);
   const declared = view.getBigUint64(16, true);
@@ -267,7 +295,7 @@ function readFile(bytes: Uint8Array, verify: boolean): { header: FileHeader; ver
     throw corrupt(`its header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (!isRecord(parsed)) throw corrupt('its header is not a JSON object');
-  const sections = checkSections(parsed['sections'], total - CHECKSUM - dataStart);
+  const sections = checkSections(parsed['sections'], total - CHECKSUM - dataStart, version);
   const root = checkNode(parsed, 'the header', 0);
   return { header: { ...root, sections }, version, dataStart, total };
 }
@@ -286,7 +314,7 @@ function checkNode(v: unknown, where: string, depth: number): ModelHeaderNode {
   return { kind, params: params as Record<string, Json>, meta: meta as Record<string, Json>, arrays: arrays as string[], children: out };
 }
 
-function checkSections(v: unknown, dataBytes: number): SectionEntry[] {
+function checkSections(v: unknown, dataBytes: number, version: number): SectionEntry[] {
   if (!Array.isArray(v)) throw corrupt("its header has no 'sections' list");
   const out: SectionEntry[] = v.map((s: unknown, i) => {
     if (!isRecord(s)) throw corrupt(`section ${i} is not an object`);
@@ -295,11 +323,17 @@ function checkSections(v: unknown, dataBytes: number): SectionEntry[] {
     if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype)) throw corrupt(`section '${name}' has an unknown dtype ${describe(dtype)}`);
     if (!isCount(offset) || !isCount(length)) throw corrupt(`section '${name}' has an invalid offset or length`);
     if (offset % 8 !== 0) throw corrupt(`section '${name}' is misaligned (offset ${offset} is not a multiple of 8)`);
-    const end = offset + length * DTYPES[dtype as Dtype].size;
+    const encoding = s['encoding'];
+    if (encoding !== undefined) {
+      if (version < 3) throw corrupt(`section '${name}' is encoded, which version ${version} files never are`);
+      const problem = checkEncoding(encoding, dtype as Dtype, length);
+      if (problem !== undefined) throw corrupt(`section '${name}' ${problem}`);
+    }
+    const end = offset + storedBytes(dtype as Dtype, length, encoding as Encoding | undefined);
     if (end > dataBytes) throw corrupt(`section '${name}' (bytes ${offset}..${end}) runs past the data region (${dataBytes} bytes)`);
-    return { name, dtype: dtype as Dtype, offset, length };
+    return { name, dtype: dtype as Dtype, offset, length, ...(encoding === undefined ? {} : { encoding: encoding as Encoding }) };
   });
-  const bytesOf = (s: SectionEntry) => s.length * DTYPES[s.dtype].size;
+  const bytesOf = (s: SectionEntry) => storedBytes(s.dtype, s.length, s.encoding);
   // empty sections share the offset of the next one; ordering them first keeps that legal
   const sorted = [...out].sort((a, b) => a.offset - b.offset || bytesOf(a) - bytesOf(b));
   for (let i = 1; i < sorted.length; i++) {

@@ -91,7 +91,7 @@ test('the layout: magic, version, lengths, JSON header, 8-aligned sections, CRC-
   const bytes = encodeModelState(richState());
   assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), 'CURATOR\0');
   const v = new DataView(bytes.buffer);
-  assert.equal(v.getUint32(8, true), 2);
+  assert.equal(v.getUint32(8, true), 3);
   assert.equal(Number(v.getBigUint64(16, true)), bytes.length);
   const { header } = parts(bytes);
   assert.equal(header['kind'], 'Root');
@@ -135,7 +135,7 @@ test('readModelHeader tells kind, params, version and the tree without rebuildin
   const bytes = encodeModelState(richState());
   const h = readModelHeader(bytes);
   assert.equal(h.kind, 'Root');
-  assert.equal(h.formatVersion, 2);
+  assert.equal(h.formatVersion, 3);
   assert.equal(h.byteLength, bytes.length);
   assert.deepEqual(h.params, richState().params);
   assert.equal(h.children['steps.1']!.children['inner']!.kind, 'Leaf');
@@ -173,7 +173,8 @@ test('foreign bytes are MODEL_FILE_FOREIGN', () => {
 
 test('a newer or unknown format version is MODEL_FILE_VERSION', () => {
   const { header, data } = parts(encodeModelState(richState()));
-  assert.throws(() => decodeModelState(assemble(header, data, 3)), code('MODEL_FILE_VERSION', /format version 3, but this Curator reads version 2; it was written by a newer Curator/));
+  assert.throws(() => decodeModelState(assemble(header, data, 4)), code('MODEL_FILE_VERSION', /format version 4, but this Curator reads versions 2 to 3; it was written by a newer Curator/));
+  assert.throws(() => decodeModelState(assemble(header, data, 1)), code('MODEL_FILE_VERSION', /version 1 \(SHA-256 trailer\) was never released/));
   assert.throws(() => decodeModelState(assemble(header, data, 0)), code('MODEL_FILE_VERSION'));
   assert.throws(() => readModelHeader(assemble(header, data, 7)), code('MODEL_FILE_VERSION'));
 });

@@ -30,6 +30,51 @@ export const DISCRETE_NB_TABLE: { [K in keyof DiscreteNBParams]: ParamSpec<Discr
   },
 };
 
+/** Counts arrays shorter than this are saved as they are. */
+const MIN_PACKED_COUNTS = 1024;
+
+/**
+ * The counts as their distinct values and a code per count, when there are at most 65,536
+ * distinct values and that takes at most 60% of the plain array: summed tf-idf values repeat a
+ * lot (a term a class never saw counts 0; 61,157 distinct among 352,224 counts on the spam
+ * corpus, 2.82 -> 1.19 MB). Saved this way the counts load as views and are unpacked only when
+ * needed; prediction needs only the weights.
+ */
+function packCounts(counts: Float64Array): { table: Float64Array; codes: Uint8Array | Uint16Array } | undefined {
+  if (counts.length < MIN_PACKED_COUNTS) return undefined;
+  const codeOf = new Map<number | string, number>();
+  const table: number[] = [];
+  const codes = new Uint16Array(counts.length);
+  for (let i = 0; i < counts.length; i++) {
+    const v = counts[i]!;
+    if (v !== v) return undefined; // NaN payloads would not survive a JS number
+    const key = v === 0 && Object.is(v, -0) ? '-0' : v;
+    let c = codeOf.get(key);
+    if (c === undefined) {
+      if (table.length === 65536) return undefined;
+      c = table.length;
+      codeOf.set(key, c);
+      table.push(v);
+    }
+    codes[i] = c;
+  }
+  const narrow = table.length <= 256;
+  if (table.length * 8 + counts.length * (narrow ? 1 : 2) > counts.length * 8 * 0.6) return undefined;
+  return { table: Float64Array.from(table), codes: narrow ? Uint8Array.from(codes) : codes };
+}
+
+function unpackCounts(table: Float64Array, codes: Uint8Array | Uint16Array, corrupt: (what: string) => never): Float64Array {
+  const out = new Float64Array(codes.length);
+  let max = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!;
+    if (c > max) max = c;
+    out[i] = table[c]!;
+  }
+  if (codes.length > 0 && max >= table.length) corrupt(`a featureCountCodes code (${max}) points past the ${table.length} values of featureCountTable`);
+  return out;
+}
+
 /** Learned state: the sufficient statistics and what fit derives from them. */
 interface NBState {
   classes: string[];
@@ -176,7 +221,12 @@ export abstract class DiscreteNB<P extends DiscreteNBParams> extends BaseEstimat
     state.params = s.params;
     state.meta.classes = [...s.classes];
     state.meta.nFeatures = s.nFeatures;
-    state.arrays.featureCount = s.featureCount;
+    const packed = packCounts(s.featureCount);
+    if (packed === undefined) state.arrays.featureCount = s.featureCount;
+    else {
+      state.arrays.featureCountTable = packed.table;
+      state.arrays.featureCountCodes = packed.codes;
+    }
     state.arrays.classCount = s.classCount;
     // the weights too: a load then makes views instead of k × d logarithms (6 ms of a 176,000-term
     // model's load), and the file stays smaller than scikit-learn's pickle
@@ -197,26 +247,43 @@ export abstract class DiscreteNB<P extends DiscreteNBParams> extends BaseEstimat
     const nFeatures = state.meta.nFeatures;
     if (typeof nFeatures !== 'number' || !Number.isInteger(nFeatures) || nFeatures < 0) corrupt('meta.nFeatures must be a non-negative integer');
     const k = (classes as string[]).length;
-    const featureCount = state.arrays?.featureCount;
-    const classCount = state.arrays?.classCount;
-    if (!(featureCount instanceof Float64Array) || featureCount.length !== k * (nFeatures as number)) corrupt(`the featureCount section must hold ${k} × ${nFeatures} float64 values`);
+    const size = k * (nFeatures as number);
+    const { featureCount: counts, featureCountTable: table, featureCountCodes: codes, classCount } = state.arrays ?? {};
+    let featureCount: Float64Array | (() => Float64Array);
+    if (counts !== undefined || table === undefined) {
+      if (!(counts instanceof Float64Array) || counts.length !== size) corrupt(`the featureCount section must hold ${k} × ${nFeatures} float64 values`);
+      featureCount = counts as Float64Array;
+    } else {
+      if (!(table instanceof Float64Array) || !(codes instanceof Uint16Array || codes instanceof Uint8Array) || codes.length !== size) {
+        corrupt(`the featureCountTable and featureCountCodes sections must hold float64 values and ${k} × ${nFeatures} codes`);
+      }
+      featureCount = () => unpackCounts(table as Float64Array, codes as Uint16Array | Uint8Array, corrupt);
+    }
     if (!(classCount instanceof Float64Array) || classCount.length !== k) corrupt(`the classCount section must hold ${k} float64 values`);
     const weights = state.arrays.featureLogProb;
-    if (weights !== undefined && (!(weights instanceof Float64Array) || weights.length !== k * (nFeatures as number))) corrupt(`the featureLogProb section must hold ${k} × ${nFeatures} float64 values`);
+    if (weights !== undefined && (!(weights instanceof Float64Array) || weights.length !== size)) corrupt(`the featureLogProb section must hold ${k} × ${nFeatures} float64 values`);
     const m = make(state.params as Record<string, unknown>);
-    m.state_ = m.derive(classes as string[], nFeatures as number, featureCount as Float64Array, classCount as Float64Array, weights as Float64Array | undefined);
+    m.state_ = m.derive(classes as string[], nFeatures as number, featureCount, classCount as Float64Array, weights as Float64Array | undefined);
     return m;
   }
 
-  private derive(classes: string[], nFeatures: number, featureCount: Float64Array, classCount: Float64Array, featureLogProb?: Float64Array): NBState {
+  /**
+   * `featureCount` may be a function giving the counts: a loaded model that has its weights
+   * needs the counts only for partialFit, saving or the getter, so they are unpacked on first use.
+   */
+  private derive(classes: string[], nFeatures: number, featureCount: Float64Array | (() => Float64Array), classCount: Float64Array, featureLogProb?: Float64Array): NBState {
     const p = this.params;
     const alpha = p.alpha < ALPHA_LOWER_BOUND ? ALPHA_LOWER_BOUND : p.alpha;
+    let counts = typeof featureCount === 'function' && featureLogProb === undefined ? featureCount() : featureCount;
     return {
       classes,
       nFeatures,
-      featureCount,
+      get featureCount(): Float64Array {
+        if (typeof counts === 'function') counts = counts();
+        return counts;
+      },
       classCount,
-      featureLogProb: featureLogProb ?? this.featureLogProbFrom(featureCount, classes.length, nFeatures, alpha),
+      featureLogProb: featureLogProb ?? this.featureLogProbFrom(counts as Float64Array, classes.length, nFeatures, alpha),
       classLogPrior: classLogPrior(this.kind, classCount, p.fitPrior, p.classPrior),
       params: this.paramsJson(),
     };

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import type { Curator } from '../../lifecycle/index.ts';
 import { CuratorError } from '../../ml/errors.ts';
@@ -17,6 +18,7 @@ interface ServeOptions extends CommonOptions {
   demoSubset?: number;
   demoTask: string;
   workers?: number;
+  processes?: number;
   log: boolean;
   dashboard: boolean;
   rateLimit: number;
@@ -25,6 +27,12 @@ interface ServeOptions extends CommonOptions {
 
 /** The admin user `serve --demo` creates on an empty database. */
 const ADMIN = 'admin';
+
+/** What a worker process of `serve --processes N` tells the primary once it listens. */
+interface ListeningMessage {
+  readonly type: 'curator:listening';
+  readonly address: string;
+}
 
 /**
  * `curator serve`: the HTTP API, dashboard and metrics over a curator, builds on worker threads.
@@ -43,6 +51,7 @@ export function registerServe(program: Command): void {
       .option('--demo-subset <n>', 'demo: load only n emails (env CURATOR_DEMO_SUBSET; default all 6,046)', intAtLeast(20))
       .option('--demo-task <id>', 'demo: the task id', 'spam')
       .option('--workers <n>', 'build worker threads (env CURATOR_WORKERS, default 1)', intAtLeast(1))
+      .option('--processes <n>', 'HTTP server processes sharing the port, one per core (node:cluster; env CURATOR_PROCESSES, default 1)', intAtLeast(1))
       .option('--rate-limit <n>', 'requests per minute per token under /v1 (0: no limit)', intAtLeast(0), 600)
       .option('--queue <redis-url>', 'scale-out: hand builds to `curator worker --queue` processes through BullMQ on Redis and hear the other servers\' promotions (needs a postgres:// --db; env CURATOR_QUEUE)', process.env['CURATOR_QUEUE'])
       .option('--no-dashboard', 'do not serve the dashboard at /')
@@ -52,43 +61,161 @@ export function registerServe(program: Command): void {
       ...options,
       port: options.port ?? envInt('PORT', 0) ?? 8080,
       workers: options.workers ?? envInt('CURATOR_WORKERS', 1) ?? 1,
+      processes: options.processes ?? envInt('CURATOR_PROCESSES', 1) ?? 1,
       ...(options.demoSubset === undefined ? { demoSubset: envSubset() } : {}),
     };
-    const createServer = await loadCreateServer();
-    const { curator, release } = opts.queue === undefined
-      ? { curator: await openCurator({ store: opts.db, jobs: { workers: opts.workers ?? 1 } }), release: async () => {} }
-      : await openScaledOut(opts.db, opts.queue);
+    if (cluster.isWorker) return serveAsWorker(opts);
+    const processes = opts.processes ?? 1;
+    const createServer = processes === 1 ? await loadCreateServer() : undefined;
+    const { curator, release } = await openServing(opts, {});
     let adminToken: string | null = null;
-    let server;
+    let server: HttpServer | undefined;
+    let url: string;
+    let hint: string | null = null;
     try {
       if (opts.demo) adminToken = await setUpDemo(curator, opts);
-      server = await createServer({
-        curator, logger: opts.log, dashboard: opts.dashboard,
-        rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 },
-      });
-      const address = await listen(server, opts.port ?? 8080, opts.host);
-      const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
-      let hint: string | null = null;
       if (adminToken === null && opts.demo) {
         hint = `the admin token was printed on first start and is not stored (only its hash); issue another with: npx curator tokens add ${ADMIN} --role admin --db ${opts.db}`;
       } else if (!opts.demo && (await curator.store.listing.users()).length === 0) {
         hint = `no users yet; make an admin with: npx curator users add ${ADMIN} --db ${opts.db} && npx curator tokens add ${ADMIN} --role admin --db ${opts.db}`;
       }
-      // --json: one line, so a supervising script can read it as soon as the server listens
-      if (opts.json) process.stdout.write(`${JSON.stringify({ url, db: opts.db, adminToken, hint })}\n`);
-      else emit(opts, null, () => [
-        `Curator is listening on ${url}`,
-        `  dashboard ${url}/   API ${url}/v1   docs ${url}/docs   metrics ${url}/metrics`,
-        ...(adminToken === null ? [] : [`  admin token (shown once, only its hash is stored): ${adminToken}`, `  try: curl -H "Authorization: Bearer ${adminToken}" ${url}/v1/me`]),
-        ...(hint === null ? [] : [`  ${hint}`]),
-        '  Ctrl-C stops it; everything is kept in the database.',
-      ].join('\n'));
+      if (createServer !== undefined) {
+        server = await createServer(serverOptions(curator, opts));
+        url = displayUrl(await listen(server, opts.port ?? 8080, opts.host));
+      } else {
+        // The primary only set the database up (migrations, demo); the workers serve.
+        await curator.close();
+        await release();
+        url = displayUrl(await forkServers(processes));
+      }
     } catch (error) {
       await curator.close().catch(() => undefined);
       await release().catch(() => undefined);
       throw error;
     }
-    await stopOnSignal({ close: async () => { await curator.close(); await release(); } }, server);
+    // --json: one line, so a supervising script can read it as soon as the server listens
+    if (opts.json) process.stdout.write(`${JSON.stringify({ url, db: opts.db, adminToken, hint, processes })}\n`);
+    else emit(opts, null, () => [
+      `Curator is listening on ${url}${processes > 1 ? ` (${processes} processes)` : ''}`,
+      `  dashboard ${url}/   API ${url}/v1   docs ${url}/docs   metrics ${url}/metrics`,
+      ...(adminToken === null ? [] : [`  admin token (shown once, only its hash is stored): ${adminToken}`, `  try: curl -H "Authorization: Bearer ${adminToken}" ${url}/v1/me`]),
+      ...(hint === null ? [] : [`  ${hint}`]),
+      '  Ctrl-C stops it; everything is kept in the database.',
+    ].join('\n'));
+    if (server !== undefined) await stopOnSignal({ close: async () => { await curator.close(); await release(); } }, server);
+    else await superviseServers(processes);
+  });
+}
+
+/** The curator a serving process opens: embedded builds on worker threads, or scaled out with --queue. */
+async function openServing(opts: ServeOptions, extra: { follower?: boolean }): Promise<{ curator: Curator; release: () => Promise<void> }> {
+  if (opts.queue !== undefined) return openScaledOut(opts.db, opts.queue);
+  const bus = cluster.isWorker ? await import('../../lifecycle/model-change-bus-cluster.ts') : undefined;
+  const curator = await openCurator({
+    store: opts.db, jobs: { workers: opts.workers ?? 1 },
+    // Promotions made by one process reach the others' model caches through the primary.
+    ...(bus === undefined ? {} : { modelChanges: new bus.ClusterModelChangeBus() }),
+    // Schedule rules are looked at by the first process only, so one time fires one build.
+    ...(extra.follower ? { triggers: { scheduleCheckMs: 0 } } : {}),
+  });
+  return { curator, release: async () => {} };
+}
+
+function serverOptions(curator: Curator, opts: ServeOptions): Parameters<Awaited<ReturnType<typeof loadCreateServer>>>[0] {
+  return {
+    curator, logger: opts.log, dashboard: opts.dashboard,
+    rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 },
+  };
+}
+
+function displayUrl(address: string): string {
+  return address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
+}
+
+/**
+ * One of `serve --processes N`'s servers: the same curator and server as a single process, on
+ * the port the primary shares out (node:cluster), telling the primary once it listens.
+ */
+async function serveAsWorker(opts: ServeOptions): Promise<void> {
+  const createServer = await loadCreateServer();
+  const { curator, release } = await openServing(opts, { follower: process.env['CURATOR_SERVE_ROLE'] === 'follower' });
+  let server: HttpServer;
+  try {
+    server = await createServer(serverOptions(curator, opts));
+    const address = await listen(server, opts.port ?? 8080, opts.host);
+    process.send!({ type: 'curator:listening', address } satisfies ListeningMessage);
+  } catch (error) {
+    await curator.close().catch(() => undefined);
+    await release().catch(() => undefined);
+    throw error;
+  }
+  // A second signal (Ctrl-C reaches the whole process group, then the primary passes one on) must
+  // not cut the graceful stop short: the primary alone forces, with SIGKILL.
+  await stopOnSignal({ close: async () => { await curator.close(); await release(); } }, server, { forceOnSecond: false });
+  // The IPC channel to the primary would keep this process alive.
+  process.disconnect?.();
+}
+
+/** Forks the server processes (the first one leads: it runs the schedule triggers) and answers the address once all listen. */
+async function forkServers(n: number): Promise<string> {
+  const { relayModelChanges } = await import('../../lifecycle/model-change-bus-cluster.ts');
+  relayModelChanges();
+  const addresses = await Promise.all(Array.from({ length: n }, (_, i) => forkServer(i === 0 ? 'leader' : 'follower')));
+  return addresses[0]!;
+}
+
+/** Role of each server process by cluster worker id: the one leader's replacement leads too. */
+const roles = new Map<number, 'leader' | 'follower'>();
+
+function forkServer(role: 'leader' | 'follower'): Promise<string> {
+  const worker = cluster.fork({ CURATOR_SERVE_ROLE: role });
+  roles.set(worker.id, role);
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null): void => reject(new CuratorError('INVALID_STATE', `a server process exited with ${code} before it listened`, { field: 'processes' }));
+    worker.once('exit', onExit);
+    worker.on('message', (m: ListeningMessage) => {
+      if (m?.type !== 'curator:listening') return;
+      worker.off('exit', onExit);
+      resolve(m.address);
+    });
+  });
+}
+
+/**
+ * Keeps `n` server processes up until SIGINT/SIGTERM: one that dies is replaced (as gunicorn
+ * does), at most once a second; a signal is passed on, and this returns once all have exited.
+ */
+function superviseServers(n: number): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    let lastFork = 0;
+    cluster.on('exit', (worker, code, signal) => {
+      const alive = Object.keys(cluster.workers ?? {}).length;
+      if (stopping) {
+        if (alive === 0) resolve();
+        return;
+      }
+      const role = roles.get(worker.id) ?? 'follower';
+      roles.delete(worker.id);
+      process.stderr.write(`a server process exited (${signal ?? code}); starting another\n`);
+      const wait = Math.max(0, 1000 - (Date.now() - lastFork));
+      setTimeout(() => {
+        lastFork = Date.now();
+        forkServer(role).catch((error: unknown) => process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`));
+      }, wait);
+    });
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+        process.exit(130);
+      }
+      stopping = true;
+      process.stderr.write(`${signal}: stopping ${n} server processes (again to force)\n`);
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }
 
@@ -171,14 +298,17 @@ function queueNames(): { queue?: string; prefix?: string } {
   return { ...(queue ? { queue } : {}), ...(prefix ? { prefix } : {}) };
 }
 
-/** Serves until SIGINT/SIGTERM, then closes the server and the curator (a second signal exits at once). */
-function stopOnSignal(curator: { close(): Promise<void> }, server: { close(): Promise<unknown> }): Promise<void> {
+/** Serves until SIGINT/SIGTERM, then closes the server and the curator (a second signal exits at once, unless told not to). */
+function stopOnSignal(curator: { close(): Promise<void> }, server: { close(): Promise<unknown> }, options: { forceOnSecond?: boolean } = {}): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
-      if (stopping) process.exit(130);
+      if (stopping) {
+        if (options.forceOnSecond ?? true) process.exit(130);
+        return;
+      }
       stopping = true;
-      process.stderr.write(`${signal}: stopping (again to force)\n`);
+      if (options.forceOnSecond ?? true) process.stderr.write(`${signal}: stopping (again to force)\n`);
       server.close()
         .then(() => curator.close())
         .then(() => resolve(), (error: unknown) => {

@@ -5,6 +5,7 @@ import type { Json, ModelState } from '../base/types.ts';
 import type { DenseMatrix } from '../dense/dense-matrix.ts';
 import { CuratorError } from '../errors.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
+import { distinctValues } from '../persist/section-codecs.ts';
 import { addCounts, ALPHA_LOWER_BOUND, argmaxRows, assertNonNegative, classLogPrior, jointLogLikelihood, normalizeLogRows } from './nb-math.ts';
 
 /** The parameters every discrete naive Bayes shares (scikit-learn's names in camelCase, same defaults). */
@@ -41,26 +42,12 @@ const MIN_PACKED_COUNTS = 1024;
  * needed; prediction needs only the weights.
  */
 function packCounts(counts: Float64Array): { table: Float64Array; codes: Uint8Array | Uint16Array } | undefined {
-  if (counts.length < MIN_PACKED_COUNTS) return undefined;
-  const codeOf = new Map<number | string, number>();
-  const table: number[] = [];
-  const codes = new Uint16Array(counts.length);
-  for (let i = 0; i < counts.length; i++) {
-    const v = counts[i]!;
-    if (v !== v) return undefined; // NaN payloads would not survive a JS number
-    const key = v === 0 && Object.is(v, -0) ? '-0' : v;
-    let c = codeOf.get(key);
-    if (c === undefined) {
-      if (table.length === 65536) return undefined;
-      c = table.length;
-      codeOf.set(key, c);
-      table.push(v);
-    }
-    codes[i] = c;
-  }
-  const narrow = table.length <= 256;
-  if (table.length * 8 + counts.length * (narrow ? 1 : 2) > counts.length * 8 * 0.6) return undefined;
-  return { table: Float64Array.from(table), codes: narrow ? Uint8Array.from(codes) : codes };
+  const n = counts.length;
+  if (n < MIN_PACKED_COUNTS) return undefined;
+  for (let i = 0; i < n; i++) if (counts[i] !== counts[i]) return undefined; // NaN payloads would not survive a JS number
+  // 8 bytes per distinct value + 2 per code within 60% of 8 per count: at most 0.35 n values.
+  const packed = distinctValues(counts, 'f64', Math.floor(0.35 * n));
+  return packed === undefined ? undefined : { table: packed.table as Float64Array, codes: packed.codes };
 }
 
 function unpackCounts(table: Float64Array, codes: Uint8Array | Uint16Array, corrupt: (what: string) => never): Float64Array {

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { fixedDoc, loadSpamCorpus } from '../src/demo/spam-corpus.ts';
 import { createCurator } from '../src/lifecycle/index.ts';
 import { createServer, issueToken } from '../src/server/index.ts';
+import { openStore } from '../src/store/index.ts';
 import { percentile, renderTable } from './bench-stats.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,6 +49,8 @@ interface Figures {
   loopP99Ms?: number;
   loopMaxMs?: number;
   readonly connections: number;
+  /** Server processes: 1 is the server in the bench's own process, N > 1 `curator serve --processes N`. */
+  processes?: number;
   readonly reqPerSec: number;
   /** autocannon's latency percentiles are whole milliseconds; the mean is not. */
   readonly meanMs: number;
@@ -143,12 +146,50 @@ async function runWrk(run: Run, dir: string): Promise<Figures> {
   const line = out.split('\n').find((l) => l.startsWith('WRK '));
   if (code !== 0 || line === undefined) throw new Error(`wrk exited with ${code}: ${out}`);
   const w = JSON.parse(line.slice(4)) as WrkSummary;
-  const clockTicks = 100; // USER_HZ on Linux
   return {
     label: run.label, connections: run.connections, reqPerSec: w.requests / (w.durationUs / 1e6),
     meanMs: w.mean / 1000, p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000,
     errors: w.connect + w.read + w.write + w.timeout, non2xx: w.status, total: w.requests,
-    clientCpuUs: w.requests > 0 ? (ticks / clockTicks) * 1e6 / w.requests : 0,
+    clientCpuUs: w.requests > 0 ? (ticks / CLOCK_TICKS) * 1e6 / w.requests : 0,
+  };
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux: the unit of /proc/<pid>/stat's CPU times
+const BIN = join(HERE, '..', 'bin', 'curator.js');
+
+/** Pids of a process's children (Linux /proc). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU ticks of a process and its children so far (the cluster's primary and its servers, with every thread). */
+function treeCpuTicks(pid: number): number {
+  return [pid, ...childPids(pid)].reduce((sum, p) => sum + (procCpuTicks(p) ?? 0), 0);
+}
+
+/** Starts `curator serve --processes n` on the bench database and waits for its --json line. */
+async function startServe(dbUrl: string, n: number): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const serve = spawn(process.execPath, [BIN, 'serve', '--processes', String(n), '--db', dbUrl, '--port', '0', '--json', '--no-dashboard', '--rate-limit', '1000000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    serve.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    serve.once('exit', (code) => reject(new Error(`curator serve exited with ${code} before listening`)));
+  });
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    url, pid: serve.pid!,
+    stop: async () => {
+      const exited = new Promise((resolve) => serve.once('exit', resolve));
+      serve.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
@@ -170,6 +211,8 @@ async function main(): Promise<void> {
     options: {
       duration: { type: 'string', default: '10' }, docs: { type: 'string', default: '1200' }, connections: { type: 'string', default: '1,32' }, only: { type: 'string' },
       'log-batch': { type: 'string' },
+      // 1: the server in this process; N > 1: `curator serve --processes N` as a child process.
+      processes: { type: 'string', default: '1,2' },
       // wrk (Debian's package; what the Django figures were measured with) when installed, else autocannon.
       client: { type: 'string' },
     },
@@ -227,57 +270,84 @@ async function main(): Promise<void> {
     child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise<void>((resolve) => child!.once('message', () => resolve()));
   }
-  const runs: Run[] = [];
-  for (const connections of args.connections.split(',').map(Number)) {
-    if (args.only !== 'hello') runs.push({ label: 'POST /v1/tasks/spam/predict', url: `${address}/v1/tasks/spam/predict`, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, connections, duration });
-    if (args.only !== 'predict') runs.push({ label: 'GET /healthz (hello world)', url: `${address}/healthz`, method: 'GET', headers: {}, connections, duration });
-  }
+  const runsAt = (base: string): Run[] => {
+    const runs: Run[] = [];
+    for (const connections of args.connections.split(',').map(Number)) {
+      if (args.only !== 'hello') runs.push({ label: 'POST /v1/tasks/spam/predict', url: `${base}/v1/tasks/spam/predict`, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, connections, duration });
+      if (args.only !== 'predict') runs.push({ label: 'GET /healthz (hello world)', url: `${base}/healthz`, method: 'GET', headers: {}, connections, duration });
+    }
+    return runs;
+  };
+  const processCounts = args.processes.split(',').map(Number);
+  if (processCounts.some((p) => !Number.isInteger(p) || p < 1)) throw new Error(`--processes: whole numbers ≥ 1, not '${args.processes}'`);
   const results: Figures[] = [];
-  for (const run of runs) {
-    process.stdout.write(`${run.label} × ${run.connections} connection(s), ${duration} s … `);
-    const loop = monitorEventLoopDelay({ resolution: 1 });
-    loop.enable();
-    const flushesBefore = curator.predictionLogStats.logged;
-    const cpu0 = process.cpuUsage();
-    const elu0 = performance.eventLoopUtilization();
-    const f = { ...(await (child === undefined ? runWrk(run, dir) : ask(child, run))), loopP99Ms: 0, loopMaxMs: 0, serverCpuUs: 0, loopBusyUs: 0 };
-    const cpu = process.cpuUsage(cpu0);
-    const elu = performance.eventLoopUtilization(elu0);
-    f.loopBusyUs = f.total > 0 ? (elu.active * 1000) / f.total : 0;
-    f.serverCpuUs = f.total > 0 ? (cpu.user + cpu.system) / f.total : 0;
-    loop.disable();
-    f.loopP99Ms = loop.percentile(99) / 1e6;
-    f.loopMaxMs = loop.max / 1e6;
-    const logged = curator.predictionLogStats.logged - flushesBefore;
-    console.log(`${Math.round(f.reqPerSec)} req/s; CPU per request: server ${f.serverCpuUs.toFixed(0)} µs (main thread busy ${f.loopBusyUs.toFixed(0)} µs, ${(elu.utilization * 100).toFixed(0)} % of the run), ${loadGenerator} ${f.clientCpuUs.toFixed(0)} µs; server event-loop delay p99 ${f.loopP99Ms.toFixed(1)} ms, max ${f.loopMaxMs.toFixed(1)} ms${logged > 0 ? `; ${logged.toLocaleString('en-US')} predictions written to the log meanwhile` : ''}`);
-    results.push(f);
+  if (processCounts.includes(1)) {
+    console.log('1 server process (this one: event-loop figures below are its own)');
+    for (const run of runsAt(address)) {
+      process.stdout.write(`${run.label} × ${run.connections} connection(s), ${duration} s … `);
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
+      const flushesBefore = curator.predictionLogStats.logged;
+      const cpu0 = process.cpuUsage();
+      const elu0 = performance.eventLoopUtilization();
+      const f = { ...(await (child === undefined ? runWrk(run, dir) : ask(child, run))), processes: 1, loopP99Ms: 0, loopMaxMs: 0, serverCpuUs: 0, loopBusyUs: 0 };
+      const cpu = process.cpuUsage(cpu0);
+      const elu = performance.eventLoopUtilization(elu0);
+      f.loopBusyUs = f.total > 0 ? (elu.active * 1000) / f.total : 0;
+      f.serverCpuUs = f.total > 0 ? (cpu.user + cpu.system) / f.total : 0;
+      loop.disable();
+      f.loopP99Ms = loop.percentile(99) / 1e6;
+      f.loopMaxMs = loop.max / 1e6;
+      const logged = curator.predictionLogStats.logged - flushesBefore;
+      console.log(`${Math.round(f.reqPerSec)} req/s; CPU per request: server ${f.serverCpuUs.toFixed(0)} µs (main thread busy ${f.loopBusyUs.toFixed(0)} µs, ${(elu.utilization * 100).toFixed(0)} % of the run), ${loadGenerator} ${f.clientCpuUs.toFixed(0)} µs; server event-loop delay p99 ${f.loopP99Ms.toFixed(1)} ms, max ${f.loopMaxMs.toFixed(1)} ms${logged > 0 ? `; ${logged.toLocaleString('en-US')} predictions written to the log meanwhile` : ''}`);
+      results.push(f);
+    }
   }
-  child?.kill();
   await curator.flush();
-  const logged = (await curator.store.activity.countPredictions('spam')) - inProcessRuns;
+  const inProcessLogged = (await curator.store.activity.countPredictions('spam')) - inProcessRuns;
   // The model's share of an HTTP request: latencyMs is timed inside curator.predict (selection and
   // the model, not the log), so the newest logged rows tell what it cost under the HTTP load
   // (wall time: its awaits may let other requests' work run in between, so it is an upper bound).
-  const underHttp = (await curator.store.activity.recentPredictions('spam', Math.min(20_000, Math.max(0, logged)))).map((p) => p.latencyMs * 1000);
+  const underHttp = (await curator.store.activity.recentPredictions('spam', Math.min(20_000, Math.max(0, inProcessLogged)))).map((p) => p.latencyMs * 1000);
   const httpPredictUs = { p50: underHttp.length > 0 ? percentile(underHttp, 50) : 0, p99: underHttp.length > 0 ? percentile(underHttp, 99) : 0 };
   await app.close();
   await curator.close();
+
+  // N processes: what `curator serve --processes N` runs, as a child process on the same database.
+  for (const processes of processCounts.filter((p) => p > 1)) {
+    const serve = await startServe(url, processes);
+    console.log(`${processes} server processes (curator serve --processes ${processes}, pids ${[serve.pid, ...childPids(serve.pid)].join(', ')}: the primary and its servers)`);
+    for (const run of runsAt(serve.url)) {
+      process.stdout.write(`${run.label} × ${run.connections} connection(s), ${duration} s … `);
+      const cpu0 = treeCpuTicks(serve.pid);
+      const f: Figures = { ...(await (child === undefined ? runWrk(run, dir) : ask(child, run))), processes };
+      f.serverCpuUs = f.total > 0 ? ((treeCpuTicks(serve.pid) - cpu0) / CLOCK_TICKS) * 1e6 / f.total : 0;
+      console.log(`${Math.round(f.reqPerSec)} req/s; CPU per request: server processes ${f.serverCpuUs.toFixed(0)} µs, ${loadGenerator} ${f.clientCpuUs.toFixed(0)} µs`);
+      results.push(f);
+    }
+    await serve.stop();
+  }
+  child?.kill();
+  const store = await openStore(url);
+  const logged = (await store.activity.countPredictions('spam')) - inProcessRuns;
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 
   const rows = results.map((f) => [
-    f.label, String(f.connections), Math.round(f.reqPerSec).toLocaleString('en-US'), f.meanMs.toFixed(2), f.p50Ms.toFixed(1), f.p99Ms.toFixed(1), String(f.errors + f.non2xx), 'yes',
-    (f.loopMaxMs ?? 0).toFixed(1), (f.serverCpuUs ?? 0).toFixed(0), (f.loopBusyUs ?? 0).toFixed(0), f.clientCpuUs.toFixed(0),
+    f.label, String(f.processes), String(f.connections), Math.round(f.reqPerSec).toLocaleString('en-US'), f.meanMs.toFixed(2), f.p50Ms.toFixed(1), f.p99Ms.toFixed(1), String(f.errors + f.non2xx), 'yes',
+    f.loopMaxMs === undefined ? '' : f.loopMaxMs.toFixed(1), (f.serverCpuUs ?? 0).toFixed(0), f.loopBusyUs === undefined ? '' : f.loopBusyUs.toFixed(0), f.clientCpuUs.toFixed(0),
   ]);
-  rows.push(['Django 3.2 + gunicorn (2 sync workers)', '32', DJANGO_32.reqPerSec.toLocaleString('en-US'), '', String(DJANGO_32.p50Ms), String(DJANGO_32.p99Ms), '0', 'no', '', '', '', '']);
+  rows.push(['Django 3.2 + gunicorn (2 sync workers)', '2', '32', DJANGO_32.reqPerSec.toLocaleString('en-US'), '', String(DJANGO_32.p50Ms), String(DJANGO_32.p99Ms), '0', 'no', '', '', '', '']);
   console.log();
-  console.log(renderTable(['route', 'conns', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors', 'keep-alive', 'loop max ms', 'server µs/req', 'loop busy µs/req', 'client µs/req'], rows));
-  const predict32 = results.find((f) => f.label.startsWith('POST') && f.connections === 32);
-  const hello32 = results.find((f) => f.label.startsWith('GET') && f.connections === 32);
+  console.log(renderTable(['route', 'procs', 'conns', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors', 'keep-alive', 'loop max ms', 'server µs/req', 'loop busy µs/req', 'client µs/req'], rows));
   console.log();
-  if (predict32 !== undefined && hello32 !== undefined) {
+  for (const processes of processCounts) {
+    const predict32 = results.find((f) => f.processes === processes && f.label.startsWith('POST') && f.connections === 32);
+    const hello32 = results.find((f) => f.processes === processes && f.label.startsWith('GET') && f.connections === 32);
+    if (predict32 === undefined || hello32 === undefined) continue;
     const ratio = predict32.reqPerSec / hello32.reqPerSec;
-    console.log(`predict at 32 connections: ${(predict32.reqPerSec / DJANGO_32.reqPerSec).toFixed(1)}× Django + gunicorn's ${DJANGO_32.reqPerSec} req/s; ${(ratio * 100).toFixed(0)} % of the hello-world route`);
-    console.log(`targets: ≥ 12,500 req/s ${predict32.reqPerSec >= 12_500 ? 'met' : 'MISSED'}; p99 ≤ 10 ms ${predict32.p99Ms <= 10 ? 'met' : 'MISSED'}; 0 errors ${predict32.errors + predict32.non2xx === 0 ? 'met' : 'MISSED'}; ≥ half of hello world ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
+    console.log(`${processes} process(es), predict at 32 connections: ${(predict32.reqPerSec / DJANGO_32.reqPerSec).toFixed(1)}× Django + gunicorn's ${DJANGO_32.reqPerSec} req/s; ${(ratio * 100).toFixed(0)} % of the hello-world route`);
+    console.log(`  targets: ≥ 12,500 req/s ${predict32.reqPerSec >= 12_500 ? 'met' : 'MISSED'}; p99 ≤ 10 ms ${predict32.p99Ms <= 10 ? 'met' : 'MISSED'}; 0 errors ${predict32.errors + predict32.non2xx === 0 ? 'met' : 'MISSED'}; ≥ half of hello world ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
   }
   console.log(`curator.predict inside the HTTP runs (latencyMs of the last ${underHttp.length.toLocaleString('en-US')} logged): median ${httpPredictUs.p50.toFixed(1)} µs, p99 ${httpPredictUs.p99.toFixed(1)} µs; in a loop: median ${predictUs.p50.toFixed(1)} µs`);
   console.log(`predictions logged: ${logged.toLocaleString('en-US')} (${loadGenerator} counted ${results.filter((f) => f.label.startsWith('POST')).reduce((s, f) => s + f.total, 0).toLocaleString('en-US')} answers; the check request and answers in flight at a run's end add a few)`);

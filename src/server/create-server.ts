@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { errorCodes, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Curator } from '../lifecycle/index.ts';
 import { CuratorError } from '../ml/errors.ts';
@@ -51,6 +51,34 @@ export interface ServerOptions {
   readonly jobPollMs?: number;
   /** Process metrics (CPU, memory, event loop) on /metrics (default true). */
   readonly defaultMetrics?: boolean;
+}
+
+/**
+ * Parses JSON bodies with Fastify's own safe parser only when a body could hide a prototype
+ * poisoning key. That parser (secure-json-parse) scans every body with two Unicode-escape-aware
+ * regular expressions for `__proto__` and `constructor`, ~7 µs of a 2 KB predict body, a tenth of
+ * the request's own work. A body holding neither `proto` nor `constructor` nor any `\u` escape
+ * cannot spell either key, so JSON.parse alone gives the same result; any other body takes the
+ * safe parser, which refuses them as before (INVALID_JSON).
+ */
+function useFastJsonParser(app: FastifyInstance): void {
+  const safe = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.length > 0 && !text.includes('proto') && !text.includes('constructor') && !text.includes('\\u')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
+        return;
+      }
+      done(null, parsed);
+      return;
+    }
+    safe(request, text, done);
+  });
 }
 
 /** A registered route as the auth matrix and docs see it. */
@@ -108,6 +136,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const { curator } = options;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
   app.removeContentTypeParser('text/plain'); // JSON in: a text body is a 415, not a string to validate
+  useFastJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(options.checkResponses ? checkedSerializer : plainSerializer);
   app.setErrorHandler((error, request, reply) => {

@@ -61,6 +61,8 @@ const CASES: readonly BadCase[] = [
   { name: 'empty JSON body', method: 'POST', url: '/v1/tasks/spam/predict', token: 'ana', body: '', status: 400, code: 'INVALID_JSON', message: /JSON/ },
   { name: 'JSON array instead of object', method: 'POST', url: '/v1/tasks/spam/predict', token: 'ana', body: '["text"]', status: 400, code: 'INVALID_ARGUMENT', message: /expected object/ },
   { name: 'prototype poisoning', method: 'POST', url: '/v1/tasks/spam/predict', token: 'ana', body: '{"text":"a","__proto__":{"admin":true}}', status: 400, code: 'INVALID_JSON', message: /not valid JSON/ },
+  { name: 'prototype poisoning spelled with escapes', method: 'POST', url: '/v1/tasks/spam/predict', token: 'ana', body: '{"text":"a","\\u005f_pr\\u006fto__":{"admin":true}}', status: 400, code: 'INVALID_JSON', message: /not valid JSON/ },
+  { name: 'constructor poisoning', method: 'POST', url: '/v1/tasks/spam/predict', token: 'ana', body: '{"text":"a","constructor":{"prototype":{"admin":true}}}', status: 400, code: 'INVALID_JSON', message: /not valid JSON/ },
   { name: 'text/plain body', method: 'POST', url: '/v1/tasks/spam/predict', token: 'ana', body: 'cheap pills', contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /content.type/i },
   { name: 'oversized body', method: 'POST', url: '/v1/tasks/spam/documents', token: 'admin', body: { documents: [{ content: big }] }, status: 413, code: 'PAYLOAD_TOO_LARGE', message: /too large/i },
   // wrong types, missing and extra fields
@@ -156,6 +158,13 @@ describe('bad input', () => {
       assert.equal(await snapshotDb(), beforeDb, 'the database changed');
     });
   }
+
+  it('bodies with \\u escapes or the words proto and constructor in values are parsed as before (the safe parser takes them)', async () => {
+    for (const payload of ['{"text":"caf\\u00e9 \\u2014 cheap prices"}', '{"text":"the prototype of a constructor"}']) {
+      const res = await s.app.inject({ method: 'POST', url: '/v1/tasks/spam/predict', headers: { authorization: `Bearer ${s.tokens.ana}`, 'content-type': 'application/json' }, payload });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+  });
 
   it('a malformed Authorization header names the expected form', async () => {
     const res = await s.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: 'Token abc' } });

@@ -1,18 +1,22 @@
 /**
  * `npm run bench:http`: requests per second and latency of the HTTP service on loopback.
  *
- * The server runs in this process on a SQLite temp file (embedded jobs): a subset of the demo
- * corpus is loaded and a model built (tf-idf + LinearSVC, the Django comparison's pipeline),
- * then a load generator in another process — wrk (Debian's `wrk`, one thread, what the Django
- * figures were measured with) when installed, else autocannon in a child process — POSTs the fixed ~2 KB email as `{"text": …}` to /v1/tasks/spam/predict with a user
- * token (prediction logging on, rate limiting on with a ceiling the run cannot reach), 10 s at
- * 1 and at 32 connections, keep-alive; then the same against the same server's bare GET
- * /healthz (no auth, no body: its hello-world). Prints one table, compares with the Django +
- * gunicorn figures of ../shared/bench/README.md, and writes bench/results/http-bench.json.
+ * The database is a SQLite temp file (embedded jobs): a subset of the demo corpus is loaded and a
+ * model built (tf-idf + LinearSVC, the Django comparison's pipeline). Then a load generator in
+ * another process — wrk (Debian's `wrk`, one thread, what the Django figures were measured with)
+ * when installed, else autocannon in a child process — POSTs the fixed ~2 KB email as
+ * `{"text": …}` to /v1/tasks/spam/predict with a user token (prediction logging on, rate limiting
+ * on with a ceiling the run cannot reach), 10 s at 1 and at 32 connections, keep-alive; then the
+ * same against the same server's bare GET /healthz (no auth, no body: its hello-world). First
+ * against a server in this process (1 process: its event loop is measured too), then against
+ * `curator serve --processes 2` (what gunicorn's 2 workers are in the Django figures), whose CPU
+ * is read from /proc for the primary and its servers. Prints one table, compares with the Django
+ * + gunicorn figures of ../shared/bench/README.md, and writes bench/results/http-bench.json.
  *
  *   npm run bench:http
  *   npm run bench:http -- --duration 5 --docs 1200
  *   npm run bench:http -- --client autocannon
+ *   npm run bench:http -- --processes 1          # only the in-process server
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

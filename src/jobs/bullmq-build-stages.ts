@@ -17,7 +17,7 @@ import { crossValidateCandidates } from '../ml/model-selection/cross-validate-ca
 import { meanStd } from '../ml/model-selection/cross-validate.ts';
 import type { Fold } from '../ml/model-selection/splitter.ts';
 import { StratifiedKFold } from '../ml/model-selection/stratified-k-fold.ts';
-import { loadModel, MODEL_FILE_VERSION, saveModel } from '../ml/persist/model-file.ts';
+import { MODEL_FILE_VERSION, saveModel } from '../ml/persist/model-file.ts';
 import type { Scorer } from '../ml/metrics/scorer.ts';
 import { Registry, sha256OfBytes, type Model } from '../registry/index.ts';
 import type { Scope, Store, Task } from '../store/index.ts';
@@ -338,8 +338,7 @@ async function paired(
   const championId = plan.champion!.modelId;
   let pipeline;
   try {
-    const { bytes } = await registry.models.load(championId);
-    pipeline = loadModel(bytes, { expect: 'Pipeline' });
+    ({ estimator: pipeline } = await registry.models.loadEstimator(championId, { expect: 'Pipeline' }));
   } catch {
     // A champion that cannot be loaded (quarantined, blob retired) cannot defend its place.
     return { promote: true, reason: `the champion #${championId} cannot be loaded; replaced` };

@@ -7,7 +7,7 @@ import { crossValidateCandidates } from '../ml/model-selection/cross-validate-ca
 import { meanStd } from '../ml/model-selection/cross-validate.ts';
 import type { Fold } from '../ml/model-selection/splitter.ts';
 import { StratifiedKFold } from '../ml/model-selection/stratified-k-fold.ts';
-import { loadModel, MODEL_FILE_VERSION, saveModel } from '../ml/persist/model-file.ts';
+import { MODEL_FILE_VERSION, saveModel } from '../ml/persist/model-file.ts';
 import { Pipeline } from '../ml/pipeline/pipeline.ts';
 import { confusionCell, CV_CONFUSION, fullConfusionEvaluations, MAX_CONFUSION_LABELS } from '../registry/confusion.ts';
 import { Registry, resolveLabels, sha256OfBytes, type Evaluation, type Model, type Snapshot } from '../registry/index.ts';
@@ -268,8 +268,7 @@ async function loadChampion(registry: Registry, req: BuildRequest): Promise<{ mo
   const model = await registry.promotions.activeAt(req.taskId, req.scope);
   if (model === null) return undefined;
   try {
-    const { bytes } = await registry.models.load(model.id);
-    const pipeline = loadModel(bytes, { expect: 'Pipeline' });
+    const { estimator: pipeline } = await registry.models.loadEstimator(model.id, { expect: 'Pipeline' });
     return { model, pipeline, classes: pipeline.classes };
   } catch {
     // A champion that cannot be loaded (quarantined, blob retired) cannot defend its place.

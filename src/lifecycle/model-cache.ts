@@ -1,4 +1,3 @@
-import { loadModel } from '../ml/persist/model-file.ts';
 import type { Registry } from '../registry/index.ts';
 import { GLOBAL, type Scope } from '../store/index.ts';
 import { scopeKey } from './scope-key.ts';
@@ -63,8 +62,8 @@ export class ModelCache {
   async load(modelId: number): Promise<ServedModel> {
     const hit = this.byId.get(modelId);
     if (hit !== undefined) return hit;
-    const { model, bytes } = await this.registry.models.load(modelId);
-    const served = new ServedModel(model, loadModel(bytes, { expect: 'Pipeline' }));
+    const { model, estimator } = await this.registry.models.loadEstimator(modelId, { expect: 'Pipeline' });
+    const served = new ServedModel(model, estimator);
     this.byId.set(modelId, served);
     return served;
   }

@@ -36,6 +36,7 @@ import { sha256OfBytes, sha256Stream } from '../src/registry/checksum.ts';
 import { Registry } from '../src/registry/index.ts';
 import { dialectFromUrl, openStore, type NewPrediction, type Store } from '../src/store/index.ts';
 import { copyOutBytes, copyOutLargeBytes } from '../src/store/pg-copy-bytes.ts';
+import { pgStream } from '../src/store/pg-copy-socket.ts';
 import type { ModelRow, Tables } from '../src/store/schema.ts';
 import { median, percentile, renderTable } from './bench-stats.ts';
 
@@ -361,13 +362,19 @@ async function benchPgBlobPaths(url: string, schema: string, figures: BackendFig
       }),
     );
 
-    // Binary COPY (what the store uses), on a pool as the store does; and the server's share.
-    const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` });
+    // Binary COPY (what the store uses), on a pool with the store's sockets (CopySocket: COPY data
+    // straight from the read buffer) and on one with pg's own; and the server's share.
+    const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}`, stream: pgStream as never });
+    const plainPool = new pg.Pool({ connectionString: url, max: 1, options: `-c search_path=${schema}` });
     try {
       const select = CompiledQuery.raw('select data from bench_blob where id = $1', [1]);
       await copyOutLargeBytes(pool, select);
+      await copyOutLargeBytes(plainPool, select);
       figures['pg path: binary COPY, whole value in one message'] = summarize(
         await timeIt(reps * 3, async () => check(Buffer.from((await copyOutBytes(pool, select))![0]!))),
+      );
+      figures["pg path: binary COPY, 64 KiB slices, pg's own socket"] = summarize(
+        await timeIt(reps * 3, async () => check(Buffer.from((await copyOutLargeBytes(plainPool, select, { sizeHint: blob.length }))!))),
       );
       figures['pg path: binary COPY, 64 KiB slices (the store)'] = summarize(
         await timeIt(reps * 3, async () => check(Buffer.from((await copyOutLargeBytes(pool, select, { sizeHint: blob.length }))!))),
@@ -394,6 +401,7 @@ async function benchPgBlobPaths(url: string, schema: string, figures: BackendFig
       );
     } finally {
       await pool.end();
+      await plainPool.end();
     }
     try {
       // Needs the right to write server files (a superuser, or pg_write_server_files).

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { CompiledQuery } from 'kysely';
 import type { LargeBytesOptions } from './capabilities.ts';
+import { CopySocket } from './pg-copy-socket.ts';
 
 /*
  * Reading big bytea values fast. In pg's text protocol a bytea travels as hex: the server
@@ -14,6 +15,10 @@ import type { LargeBytesOptions } from './capabilities.ts';
  * its buffer by doubling (~2x the value in throw-away buffers, all of it garbage for the GC) and
  * delivering nothing until the last byte is in. Slices of 64 KiB arrive one by one, are copied
  * once into a buffer of the expected size and can be hashed while the rest is in flight.
+ *
+ * On the store's own connections (a CopySocket, see pg-copy-socket.ts) the CopyData bytes do not
+ * go through pg at all: the socket hands them to the running CopyOut from its read buffer, so
+ * the only copy is the one into the value's buffer, and reading allocates no garbage per read.
  */
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -30,7 +35,7 @@ interface ValueSink<R> {
   readonly fields: 1 | 2;
   /** A value of `length` bytes starts; `seq` is the tuple's int4 when `fields` is 2. */
   begin(length: number, seq: number): void;
-  /** The next bytes of the current value (a view of pg's buffer: copy what must be kept). */
+  /** The next bytes of the current value (a view of a read buffer: copy what must be kept). */
   write(chunk: Buffer): void;
   end(): void;
   result(): R;
@@ -126,7 +131,9 @@ class CopyOut<R> {
     private readonly sink: ValueSink<R>,
   ) {}
 
-  submit(connection: { query(text: string): void }): void {
+  submit(connection: { query(text: string): void; stream?: unknown }): void {
+    // On a CopySocket the data comes straight from the socket's read buffer (see pg-copy-socket.ts).
+    if (connection.stream instanceof CopySocket) connection.stream.divertCopyData((chunk) => this.handleCopyData({ chunk }));
     connection.query(this.text);
   }
 

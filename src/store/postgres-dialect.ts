@@ -1,7 +1,9 @@
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { PostgresDialect, sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import type { ConstraintKind, StoreDialect } from './capabilities.ts';
 import { copyOutLargeBytes } from './pg-copy-bytes.ts';
+import { pgStream } from './pg-copy-socket.ts';
 
 const PG_CONSTRAINTS: Record<string, ConstraintKind> = {
   '23505': 'unique',
@@ -47,6 +49,8 @@ export function createPostgresDialect(connectionString: string, options: Postgre
     max: options.max ?? 10,
     types,
     connectionTimeoutMillis: 5000,
+    // Sockets that hand COPY data (model blobs) to the reader without a buffer per read.
+    stream: pgStream as () => Duplex,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
   return {

@@ -97,6 +97,26 @@ describe('CopySocket: CopyData to the reader, everything else to pg', () => {
     assert.throws(() => r.splitter.push(Buffer.from([0x5a, 0, 0, 0, 3])), /length 3/);
   });
 
+  it("a connection the server ends is reported and replaced, as on pg's own socket", { skip: postgres.skip }, async () => {
+    if (postgres.fail !== undefined) assert.fail(postgres.fail);
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1, stream: pgStream as never });
+    const errors: string[] = [];
+    pool.on('error', (e) => errors.push(e.message));
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      const pid = (await pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.match(errors.join('\n'), /terminating connection/);
+      const next = (await pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      assert.notEqual(next, pid);
+    } finally {
+      await admin.end();
+      await pool.end();
+    }
+  });
+
   for (const socket of ['CopySocket', "pg's own socket"] as const) {
     it(`reads large values intact through ${socket}, and pg keeps working around the COPY`, { skip: postgres.skip }, async () => {
       if (postgres.fail !== undefined) assert.fail(postgres.fail);

@@ -13,8 +13,11 @@ import net from 'node:net';
  * whole, as Node would have done.
  */
 
-/** Bytes one read may bring. */
-const READ_BYTES = 256 * 1024;
+/**
+ * Bytes one read may bring, per pooled connection. As much as Node reads by default: reading a
+ * 6.5 MB model through 256 KiB or 1 MiB was no faster (4.6 and 5.5 ms median against 4.3).
+ */
+const READ_BYTES = 64 * 1024;
 const COPY_DATA = 0x64; // 'd'
 const READY_FOR_QUERY = 0x5a; // 'Z'
 

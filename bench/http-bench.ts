@@ -7,7 +7,8 @@
  * when installed, else autocannon in a child process — POSTs the fixed ~2 KB email as
  * `{"text": …}` to /v1/tasks/spam/predict with a user token (prediction logging on, rate limiting
  * on with a ceiling the run cannot reach), 10 s at 1 and at 32 connections, keep-alive; then the
- * same against the same server's bare GET /healthz (no auth, no body: its hello-world). First
+ * same against the same server's bare GET /healthz (no auth, no body: its hello-world), each run
+ * after a 3 s warm-up of the same load that is not counted (--warmup). First
  * against a server in this process (1 process: its event loop is measured too), then against
  * `curator serve --processes 2` (what gunicorn's 2 workers are in the Django figures), whose CPU
  * is read from /proc for the primary and its servers. Prints one table, compares with the Django
@@ -217,6 +218,8 @@ async function main(): Promise<void> {
       'log-batch': { type: 'string' },
       // 1: the server in this process; N > 1: `curator serve --processes N` as a child process.
       processes: { type: 'string', default: '1,2' },
+      // Seconds of the same load before each measured run, not counted (JIT, caches, connection setup).
+      warmup: { type: 'string', default: '3' },
       // wrk (Debian's package; what the Django figures were measured with) when installed, else autocannon.
       client: { type: 'string' },
     },
@@ -282,19 +285,28 @@ async function main(): Promise<void> {
     }
     return runs;
   };
+  const warmup = Number(args.warmup);
+  const load = (run: Run): Promise<Figures> => (child === undefined ? runWrk(run, dir) : ask(child, run));
+  let warmupPredictions = 0;
+  const warm = async (run: Run): Promise<void> => {
+    if (warmup <= 0) return;
+    const w = await load({ ...run, duration: warmup });
+    if (run.method === 'POST') warmupPredictions += w.total;
+  };
   const processCounts = args.processes.split(',').map(Number);
   if (processCounts.some((p) => !Number.isInteger(p) || p < 1)) throw new Error(`--processes: whole numbers ≥ 1, not '${args.processes}'`);
   const results: Figures[] = [];
   if (processCounts.includes(1)) {
     console.log('1 server process (this one: event-loop figures below are its own)');
     for (const run of runsAt(address)) {
-      process.stdout.write(`${run.label} × ${run.connections} connection(s), ${duration} s … `);
+      process.stdout.write(`${run.label} × ${run.connections} connection(s), ${warmup} s warm-up, ${duration} s … `);
+      await warm(run);
       const loop = monitorEventLoopDelay({ resolution: 1 });
       loop.enable();
       const flushesBefore = curator.predictionLogStats.logged;
       const cpu0 = process.cpuUsage();
       const elu0 = performance.eventLoopUtilization();
-      const f = { ...(await (child === undefined ? runWrk(run, dir) : ask(child, run))), processes: 1, loopP99Ms: 0, loopMaxMs: 0, serverCpuUs: 0, loopBusyUs: 0 };
+      const f = { ...(await load(run)), processes: 1, loopP99Ms: 0, loopMaxMs: 0, serverCpuUs: 0, loopBusyUs: 0 };
       const cpu = process.cpuUsage(cpu0);
       const elu = performance.eventLoopUtilization(elu0);
       f.loopBusyUs = f.total > 0 ? (elu.active * 1000) / f.total : 0;
@@ -322,9 +334,10 @@ async function main(): Promise<void> {
     const serve = await startServe(url, processes);
     console.log(`${processes} server processes (curator serve --processes ${processes}, pids ${[serve.pid, ...childPids(serve.pid)].join(', ')}: the primary and its servers)`);
     for (const run of runsAt(serve.url)) {
-      process.stdout.write(`${run.label} × ${run.connections} connection(s), ${duration} s … `);
+      process.stdout.write(`${run.label} × ${run.connections} connection(s), ${warmup} s warm-up, ${duration} s … `);
+      await warm(run);
       const cpu0 = treeCpuTicks(serve.pid);
-      const f: Figures = { ...(await (child === undefined ? runWrk(run, dir) : ask(child, run))), processes };
+      const f: Figures = { ...(await load(run)), processes };
       f.serverCpuUs = f.total > 0 ? ((treeCpuTicks(serve.pid) - cpu0) / CLOCK_TICKS) * 1e6 / f.total : 0;
       console.log(`${Math.round(f.reqPerSec)} req/s; CPU per request: server processes ${f.serverCpuUs.toFixed(0)} µs, ${loadGenerator} ${f.clientCpuUs.toFixed(0)} µs`);
       results.push(f);
@@ -354,7 +367,7 @@ async function main(): Promise<void> {
     console.log(`  targets: ≥ 12,500 req/s ${predict32.reqPerSec >= 12_500 ? 'met' : 'MISSED'}; p99 ≤ 10 ms ${predict32.p99Ms <= 10 ? 'met' : 'MISSED'}; 0 errors ${predict32.errors + predict32.non2xx === 0 ? 'met' : 'MISSED'}; ≥ half of hello world ${ratio >= 0.5 ? 'met' : 'MISSED'}`);
   }
   console.log(`curator.predict inside the HTTP runs (latencyMs of the last ${underHttp.length.toLocaleString('en-US')} logged): median ${httpPredictUs.p50.toFixed(1)} µs, p99 ${httpPredictUs.p99.toFixed(1)} µs; in a loop: median ${predictUs.p50.toFixed(1)} µs`);
-  console.log(`predictions logged: ${logged.toLocaleString('en-US')} (${loadGenerator} counted ${results.filter((f) => f.label.startsWith('POST')).reduce((s, f) => s + f.total, 0).toLocaleString('en-US')} answers; the check request and answers in flight at a run's end add a few)`);
+  console.log(`predictions logged: ${logged.toLocaleString('en-US')} (${loadGenerator} counted ${(results.filter((f) => f.label.startsWith('POST')).reduce((s, f) => s + f.total, 0) + warmupPredictions).toLocaleString('en-US')} answers, warm-ups included; the check request and answers in flight at a run's end add a few)`);
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'http-bench.json'), JSON.stringify({ when: new Date().toISOString(), duration, documents: nDocs, inProcessPredictUs: predictUs, httpPredictUs, results, django: DJANGO_32, logged }, null, 2));
 }

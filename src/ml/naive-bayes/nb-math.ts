@@ -143,3 +143,33 @@ export function argmaxRows(m: DenseMatrix): Int32Array {
   }
   return out;
 }
+
+/**
+ * `jointLogLikelihood` with the weights given as one value per class and distinct count
+ * (`byCount[c * distinct + codes[c * d + j]]` is weight (c, j)): the same products summed in
+ * the same order, so the same bits, without building the k × d weights.
+ */
+export function jointLogLikelihoodByCount(
+  X: CsrMatrix,
+  byCount: Float64Array,
+  codes: Uint8Array | Uint16Array,
+  distinct: number,
+  nClasses: number,
+  prior: Float64Array | null,
+): DenseMatrix {
+  const d = X.nCols;
+  const out = new DenseMatrix(X.nRows, nClasses);
+  const o = out.data;
+  const { indptr, indices, data } = X;
+  for (let c = 0; c < nClasses; c++) {
+    const base = c * d;
+    const values = c * distinct;
+    const b = prior === null ? 0 : prior[c]!;
+    for (let i = 0; i < X.nRows; i++) {
+      let s = 0;
+      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) s += data[k]! * byCount[values + codes[base + indices[k]!]!]!;
+      o[i * nClasses + c] = prior === null ? s : s + b;
+    }
+  }
+  return out;
+}

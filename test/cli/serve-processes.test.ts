@@ -9,7 +9,7 @@ import { loadSpamCorpus } from '../../src/demo/spam-corpus.ts';
 import { createCurator } from '../../src/lifecycle/index.ts';
 import { GLOBAL } from '../../src/store/index.ts';
 import { issueToken } from '../../src/cli/issue-token.ts';
-import { start, tempDb } from './helpers.ts';
+import { cli, start, tempDb } from './helpers.ts';
 
 /** A POST on a new connection each time, so the cluster's primary hands it to the next server process. */
 function post(url: string, token: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -148,4 +148,10 @@ describe('curator serve --processes 2 (node:cluster on one SQLite file)', { time
     assert.equal(code, 0);
     for (const pid of servers) assert.throws(() => process.kill(pid, 0), 'server process is gone');
   });
+});
+
+it('refuses --processes 2 on an in-memory database (exit 2, naming --processes): each process would have its own', async () => {
+  const r = await cli(['serve', '--processes', '2', '--port', '0', '--db', 'sqlite::memory:']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /INVALID_ARGUMENT \(processes\).*share one database/);
 });

@@ -67,6 +67,10 @@ export function registerServe(program: Command): void {
     };
     if (cluster.isWorker) return serveAsWorker(opts);
     const processes = opts.processes ?? 1;
+    if (processes > 1 && /^sqlite::memory:/.test(opts.db)) {
+      // Each process would open a database of its own, empty, and answer differently.
+      throw new CuratorError('INVALID_ARGUMENT', `--processes ${processes}: the server processes must share one database; ${opts.db} lives in one process (use a file or postgres://)`, { field: 'processes' });
+    }
     const createServer = processes === 1 ? await loadCreateServer() : undefined;
     const { curator, release } = await openServing(opts, {});
     let adminToken: string | null = null;

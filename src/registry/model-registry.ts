@@ -191,7 +191,12 @@ export class ModelRegistry {
    * The hash runs on this thread: as the bytes arrive where the store streams them, else right
    * after the read. (Hashing on the thread pool while decoding saved ~1 ms on an idle 2-core
    * box but lost 5-20 ms whenever the other core was busy: it copies the bytes first and then
-   * waits for a free core.)
+   * waits for a free core. A dedicated worker thread hashing the slices in shared memory as they
+   * arrive was measured too and not adopted: on 2 cores the PostgreSQL backend sending the value
+   * needs the other core, so the thread competes with the transfer instead of overlapping it
+   * (MultinomialNB, fresh processes: 12.6-15.5 ms median against 12.9-13.4 hashing here, and
+   * 18.6 against 13.6 with a busy loop on the other core; a fresh 6.5 MB SharedArrayBuffer per
+   * load also cost ~4.8 ms to map and fault in, and decoding from one was ~1 ms slower).)
    * Letting PostgreSQL hash the stored value instead (`sha256(data)` on a second connection
    * while the first streams it, the client checking only the file's CRC-32) was measured for
    * issue 3 and not adopted: the server's detoast + SHA-256 (~5.4 ms for 4.7 MB) outlasts the
@@ -203,13 +208,20 @@ export class ModelRegistry {
    */
   private async fetchVerified(fn: string, id: number): Promise<LoadedModel> {
     const modelId = v.positiveInt(fn, 'id', id);
+    const hash = sha256Stream();
+    // Where the store streams the blob (it learns the size with the bytes), the row and the
+    // blob are asked for together, on two connections (~0.4 ms, the row's round trip, per load).
+    // A read of a model that turns out quarantined or missing is only thrown away.
+    const streams = this.store.capabilities.streamsBytes;
+    const early = streams ? this.store.models.getBlob(modelId, { onBytes: hash.update }) : undefined;
+    // Rejected before awaited when the row check throws first: never an unhandled rejection.
+    early?.catch(() => {});
     const model = await this.store.models.get(modelId);
     if (model === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no model ${modelId}`, { field: 'id' });
     if (model.status === 'quarantined') {
       throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} is quarantined (its blob failed its checksum)`, { field: 'id' });
     }
-    const hash = sha256Stream();
-    const bytes = await this.store.models.getBlob(modelId, { sizeHint: model.blobSize, onBytes: hash.update });
+    const bytes = await (early ?? this.store.models.getBlob(modelId, { sizeHint: model.blobSize, onBytes: hash.update }));
     if (bytes === undefined) {
       throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} has no blob (retention deleted it; status ${model.status})`, { field: 'id' });
     }

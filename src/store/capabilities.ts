@@ -62,7 +62,10 @@ export interface StoreDialect {
 
 /** How a large value is read: the size expected, and who sees its bytes as they arrive. */
 export interface LargeBytesOptions {
-  /** The size the caller expects (e.g. the model row's blob size), so the buffer is allocated once. */
+  /**
+   * The size the caller expects (e.g. the model row's blob size), so the buffer is allocated
+   * once; a backend that learns the size with the value (PostgreSQL's sliced COPY) ignores it.
+   */
   readonly sizeHint?: number;
   /** Sees every byte of the value exactly once, in order. */
   readonly onBytes?: (chunk: Uint8Array) => void;

@@ -14,7 +14,7 @@ import { CopySocket } from './pg-copy-socket.ts';
  * row as one protocol message and pg buffers a whole message before handing it over, growing
  * its buffer by doubling (~2x the value in throw-away buffers, all of it garbage for the GC) and
  * delivering nothing until the last byte is in. Slices of 64 KiB arrive one by one, are copied
- * once into a buffer of the expected size and can be hashed while the rest is in flight.
+ * once into a buffer of the value's size (sent with every slice) and can be hashed while the rest is in flight.
  *
  * On the store's own connections (a CopySocket, see pg-copy-socket.ts) the CopyData bytes do not
  * go through pg at all: the socket hands them to the running CopyOut from its read buffer, so
@@ -31,10 +31,10 @@ const MAX_BYTEA = 1024 ** 3;
 
 /** Where the bytea values of a binary COPY stream go, as they arrive. */
 interface ValueSink<R> {
-  /** Fields per tuple: the bytea alone, or an int4 sequence number and the bytea. */
-  readonly fields: 1 | 2;
-  /** A value of `length` bytes starts; `seq` is the tuple's int4 when `fields` is 2. */
-  begin(length: number, seq: number): void;
+  /** Fields per tuple: the bytea alone, or two int4 (a sequence number, the whole value's length) and the bytea. */
+  readonly fields: 1 | 3;
+  /** A value of `length` bytes starts; `seq` and `total` are the tuple's int4s when `fields` is 3. */
+  begin(length: number, seq: number, total: number): void;
   /** The next bytes of the current value (a view of a read buffer: copy what must be kept). */
   write(chunk: Buffer): void;
   end(): void;
@@ -70,26 +70,22 @@ class SeparateValues implements ValueSink<Uint8Array[]> {
 
 /** The slices of one value, numbered 0, 1, 2, …, joined into one buffer; null when there was no row. */
 class JoinedSlices implements ValueSink<Uint8Array | null> {
-  readonly fields = 2;
-  private buffer: Buffer;
+  readonly fields = 3;
+  private buffer = Buffer.alloc(0);
   private filled = 0;
   private slices = 0;
 
-  constructor(
-    sizeHint: number,
-    private readonly onBytes: ((chunk: Uint8Array) => void) | undefined,
-  ) {
-    // Its own ArrayBuffer, so offset 0 and 8-byte aligned, allocated once when the hint is right
-    // (a hint that no bytea can meet is ignored).
-    this.buffer = Buffer.allocUnsafeSlow(Number.isSafeInteger(sizeHint) && sizeHint > 0 && sizeHint <= MAX_BYTEA ? sizeHint : 0);
-  }
+  constructor(private readonly onBytes: ((chunk: Uint8Array) => void) | undefined) {}
 
-  begin(length: number, seq: number): void {
+  begin(length: number, seq: number, total: number): void {
     if (seq !== this.slices) throw new Error(`binary COPY: slice ${seq} arrived where slice ${this.slices} was due (more than one row?)`);
     this.slices++;
+    // Every slice carries the value's length: the first one allocates the buffer once, its own
+    // ArrayBuffer (so offset 0 and 8-byte aligned, as the model file loader wants).
+    if (seq === 0) this.buffer = Buffer.allocUnsafeSlow(total >= 0 && total <= MAX_BYTEA ? total : 0);
     const need = this.filled + length;
     if (need > this.buffer.length) {
-      // Bigger than the caller expected (a tampered or replaced blob): grow, the checksum decides.
+      // More than the value's stated length (the server does not send that): grow rather than fail.
       const grown = Buffer.allocUnsafeSlow(Math.max(need, this.buffer.length * 2, SLICE_BYTES));
       this.buffer.copy(grown, 0, 0, this.filled);
       this.buffer = grown;
@@ -178,26 +174,28 @@ class CopyOut<R> {
       return;
     }
     // A tuple: field count (int16, -1 ends the stream), then per field its length (int32) and
-    // bytes: [int4 sequence number,] bytea.
+    // bytes: [int4 sequence number, int4 total length,] bytea.
     const fields = head.readInt16BE(0);
     if (fields === -1) {
       this.phase = 'end';
       return;
     }
     if (fields !== this.sink.fields) throw new Error(`binary COPY: expected ${this.sink.fields} column(s), got ${fields}`);
-    const headBytes = fields === 1 ? 6 : 14;
+    const headBytes = fields === 1 ? 6 : 22;
     if (head.length < headBytes) {
       this.need = headBytes;
       return;
     }
     let seq = 0;
-    if (fields === 2) {
-      if (head.readInt32BE(2) !== 4) throw new Error('binary COPY: the sequence number is not an int4');
+    let total = 0;
+    if (fields === 3) {
+      if (head.readInt32BE(2) !== 4 || head.readInt32BE(10) !== 4) throw new Error('binary COPY: the sequence number or total length is not an int4');
       seq = head.readInt32BE(6);
+      total = head.readInt32BE(14);
     }
     const len = head.readInt32BE(headBytes - 4);
     if (len < 0) throw new Error('binary COPY: unexpected NULL');
-    this.sink.begin(len, seq);
+    this.sink.begin(len, seq, total);
     this.left = len;
     this.phase = 'value';
     if (len === 0) this.endValue();
@@ -269,16 +267,18 @@ export async function copyOutBytes(pool: pg.Pool, query: CompiledQuery): Promise
 /**
  * Reads one non-null bytea — a one-column select matching at most one row — in slices cut on
  * the server (substr of a TOAST value stored EXTERNAL fetches only that slice's chunks), and
- * joins them into one 8-byte-aligned buffer. Null when no row matched; undefined when the query
- * has parameters COPY cannot carry. More than one row is an error. The column should be a
- * stored one: an expression would be evaluated again for every slice.
+ * joins them into one 8-byte-aligned buffer. Each slice carries the value's length, so the
+ * buffer is allocated once from the first one (`options.sizeHint` is not needed here). Null when
+ * no row matched; undefined when the query has parameters COPY cannot carry. More than one row
+ * is an error. The column should be a stored one: an expression would be evaluated again for
+ * every slice.
  */
 export async function copyOutLargeBytes(pool: pg.Pool, query: CompiledQuery, options: LargeBytesOptions = {}): Promise<Uint8Array | null | undefined> {
   const select = inlineIntegerParameters(query);
   if (select === undefined) return undefined;
   // An empty value still gives one (empty) slice, so "no row" and "empty" stay apart.
   const sliced =
-    `select k::int4, substr(v.b, k * ${SLICE_BYTES} + 1, ${SLICE_BYTES}) from (${select}) as v(b) ` +
+    `select k::int4, octet_length(v.b)::int4, substr(v.b, k * ${SLICE_BYTES} + 1, ${SLICE_BYTES}) from (${select}) as v(b) ` +
     `cross join lateral generate_series(0, greatest(0, (octet_length(v.b) - 1) / ${SLICE_BYTES})) as k`;
-  return runCopy(pool, `COPY (${sliced}) TO STDOUT (FORMAT binary)`, new JoinedSlices(options.sizeHint ?? 0, options.onBytes));
+  return runCopy(pool, `COPY (${sliced}) TO STDOUT (FORMAT binary)`, new JoinedSlices(options.onBytes));
 }

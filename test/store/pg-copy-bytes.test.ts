@@ -39,7 +39,7 @@ describe('binary COPY reads of bytea (PostgreSQL fast path)', () => {
     }
   });
 
-  it('reads one large value in server-cut slices: whole, in order, whatever the size hint', { skip: postgres.skip }, async () => {
+  it('reads one large value in server-cut slices: whole, in order, into one buffer of its size, whatever the size hint', { skip: postgres.skip }, async () => {
     if (postgres.fail !== undefined) assert.fail(postgres.fail);
     const schema = `curator_copy_${process.pid}_${randomBytes(3).toString('hex')}`;
     const pool = new pg.Pool({ connectionString: PG_URL, max: 2, options: `-c search_path=${schema}` });
@@ -62,6 +62,8 @@ describe('binary COPY reads of bytea (PostgreSQL fast path)', () => {
           assert.ok(Buffer.from(got).equals(v), label);
           assert.ok(Buffer.concat(pieces).equals(v), `${label}: onBytes saw every byte in order`);
           assert.equal(got.byteOffset % 8, 0, `${label}: starts 8-byte aligned`);
+          // The value's length comes with its slices: one buffer of exactly that size, whatever the hint.
+          assert.equal(got.buffer.byteLength, v.length, `${label}: buffer sized from the stream`);
           if (v.length > 2 * SLICE_BYTES) assert.ok(pieces.length >= Math.ceil(v.length / SLICE_BYTES), `${label}: ${pieces.length} pieces`);
         }
       }

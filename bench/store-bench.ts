@@ -239,7 +239,8 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
 // starts or switches models, so the headline figure comes from fresh processes (this file with
 // --load-child) that open the store, load every model 3 times as warm-up, then time
 // LOAD_REPEATS loads each, plus the steps one by one; LOAD_RUNS such processes run one after
-// another and their samples are pooled (the medians are over all of them). Every load
+// another and their samples are pooled (the medians are over all of them). As on the scikit-learn
+// side, garbage is collected before each timed load, outside the timing. Every load
 // allocates about twice the model file outside the JS heap, and what the collections this
 // triggers cost depends on the heap: the bench process's own figure stays in the table,
 // labelled, for comparison.
@@ -258,7 +259,7 @@ async function runLoadChildren(target: LoadTarget, models: LoadSpec['models']): 
   const spec: LoadSpec = { ...target, repeats: LOAD_REPEATS, models };
   const pooled: Record<string, LoadSamples> = {};
   for (let run = 0; run < LOAD_RUNS; run++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load-child'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--load-child'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stdin.end(JSON.stringify(spec));
@@ -320,6 +321,11 @@ async function withGcTime(repeats: number, fn: () => Promise<unknown>): Promise<
   const spans: [number, number][] = [];
   try {
     for (let i = 0; i < repeats; i++) {
+      // The scikit-learn side calls gc.collect() before each timed pickle.loads (bench/sklearn_side.py,
+      // ../shared/bench/sklearn_baseline.py); so does this, outside the timed span, so each load starts
+      // without the previous loads' garbage (the load child runs with --expose-gc). Collections that
+      // the load itself triggers still count.
+      (globalThis as { gc?: () => void }).gc?.();
       const t = performance.now();
       await fn();
       spans.push([t, performance.now()]);

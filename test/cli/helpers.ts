@@ -78,3 +78,25 @@ export async function inParallel<T>(jobs: readonly (() => Promise<T>)[], width =
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
   return out;
 }
+
+/** Reads the child's stdout until its first line (serve --json prints one line once it listens). */
+export async function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no line on stdout within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(out.slice(0, nl));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code} before listening; stderr: ${err}`));
+    });
+  });
+}

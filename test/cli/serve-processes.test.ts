@@ -9,7 +9,7 @@ import { loadSpamCorpus } from '../../src/demo/spam-corpus.ts';
 import { createCurator } from '../../src/lifecycle/index.ts';
 import { GLOBAL } from '../../src/store/index.ts';
 import { issueToken } from '../../src/cli/issue-token.ts';
-import { cli, start, tempDb } from './helpers.ts';
+import { cli, firstLine, start, tempDb } from './helpers.ts';
 
 /** A POST on a new connection each time, so the cluster's primary hands it to the next server process. */
 function post(url: string, token: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -33,23 +33,6 @@ function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-async function firstLine(child: ChildProcess): Promise<string> {
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not listen within 60 s; stderr: ${err}`)), 60_000);
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve(out.slice(0, out.indexOf('\n')));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}; stderr: ${err}`)));
-  });
 }
 
 describe('curator serve --processes 2 (node:cluster on one SQLite file)', { timeout: 180_000 }, () => {
@@ -88,7 +71,7 @@ describe('curator serve --processes 2 (node:cluster on one SQLite file)', { time
       await curator.close();
     }
     child = start(['serve', '--processes', '2', '--port', '0', '--json', '--no-dashboard', '--db', t.db]);
-    const info = JSON.parse(await firstLine(child)) as { url: string; processes: number };
+    const info = JSON.parse(await firstLine(child, 60_000)) as { url: string; processes: number };
     url = info.url;
     assert.equal(info.processes, 2);
   });

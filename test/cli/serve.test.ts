@@ -3,29 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { cli, start, tempDb } from './helpers.ts';
-
-/** Reads the child's stdout until its first line (serve --json prints one line once it listens). */
-async function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no line on stdout within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before listening; stderr: ${err}`));
-    });
-  });
-}
+import { cli, firstLine, start, tempDb } from './helpers.ts';
 
 /** Sends SIGTERM and answers the exit code (a clean stop is 0). */
 async function stop(child: ChildProcess): Promise<number | null> {

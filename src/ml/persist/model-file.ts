@@ -122,7 +122,15 @@ export function saveModel(estimator: Estimator): Uint8Array {
  *   model.predict(['cheap meds']);
  */
 export function loadModel<K extends ModelKind = ModelKind>(bytes: Uint8Array, options: LoadOptions<K> = {}): EstimatorOfKind<K> {
-  const state = decodeModelState(bytes, { copy: options.copy ?? false, checksum: options.checksum ?? 'verify' });
+  return loadModelWith(bytes, options, undefined);
+}
+
+/**
+ * `loadModel`, taking the encoded sections named in `decoded` as already rebuilt from these same
+ * bytes (by a ModelFileReader while they arrived) instead of rebuilding them again.
+ */
+export function loadModelWith<K extends ModelKind = ModelKind>(bytes: Uint8Array, options: LoadOptions<K>, decoded: ReadonlyMap<string, NumericArray> | undefined): EstimatorOfKind<K> {
+  const state = decodeModelState(bytes, { copy: options.copy ?? false, checksum: options.checksum ?? 'verify', decoded });
   if (options.expect !== undefined && state.kind !== options.expect) {
     throw new CuratorError('MODEL_FILE_KIND', `The model file holds a ${state.kind}, but a ${options.expect} was expected.`, { field: 'kind' });
   }
@@ -158,9 +166,8 @@ export function encodeModelState(state: ModelState): Uint8Array {
       if (names.has(name)) throw invalidState(prefix, `two arrays would share the section name '${name}'`);
       names.add(name);
       const encoded = encodeSection(array, dtype);
-      const entry: SectionEntry = { name, dtype, offset: dataBytes, length: array.length, ...(encoded === undefined ? {} : { encoding: encoded.encoding }) };
+      const entry: SectionEntry = { name, dtype, offset: 0, length: array.length, ...(encoded === undefined ? {} : { encoding: encoded.encoding }) };
       sections.push({ entry, arrays: encoded === undefined ? [array] : encoded.parts });
-      dataBytes += align8(storedBytes(dtype, array.length, entry.encoding));
     }
     const children: Record<string, ModelHeaderNode> = {};
     for (const key of Object.keys(s.children ?? {})) {
@@ -170,6 +177,12 @@ export function encodeModelState(state: ModelState): Uint8Array {
     return { kind: s.kind, params: s.params, meta: s.meta, arrays, children };
   };
   const root = toNode(state, '', 0);
+  // Encoded sections first, raw ones after: a reader fed the file as it arrives (ModelFileReader)
+  // rebuilds the encoded ones while the raw bytes, used in place, are still in flight.
+  for (const { entry } of [...sections.filter((s) => s.entry.encoding !== undefined), ...sections.filter((s) => s.entry.encoding === undefined)]) {
+    entry.offset = dataBytes;
+    dataBytes += align8(storedBytes(entry.dtype, entry.length, entry.encoding));
+  }
   const header: FileHeader = { ...root, sections: sections.map((s) => s.entry) };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align8(PREAMBLE + json.length);
@@ -199,7 +212,10 @@ export function encodeModelState(state: ModelState): Uint8Array {
  * Reads a model file back into a ModelState tree (the format-level half of `loadModel`).
  * `checksum: 'verified'` skips the CRC-32 pass, as in LoadOptions.
  */
-export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean; checksum?: 'verify' | 'verified' } = {}): ModelState {
+export function decodeModelState(
+  bytes: Uint8Array,
+  options: { copy?: boolean; checksum?: 'verify' | 'verified'; decoded?: ReadonlyMap<string, NumericArray> | undefined } = {},
+): ModelState {
   const { header, dataStart, total } = readFile(bytes, options.checksum !== 'verified');
   const dataEnd = total - CHECKSUM;
   let region: Uint8Array;
@@ -220,7 +236,7 @@ export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean; c
       if (s === undefined) throw corrupt(`the header names an array '${name}' that has no section`);
       if (used.has(name)) throw corrupt(`the section '${name}' is claimed twice`);
       used.add(name);
-      define(arrays, key, sectionArray(region, s));
+      define(arrays, key, (s.encoding === undefined ? undefined : options.decoded?.get(name)) ?? sectionArray(region, s));
     }
     const children: Record<string, ModelState> = {};
     for (const key of Object.keys(node.children)) define(children, key, toState(node.children[key]!, `${prefix}${key}.`));
@@ -235,7 +251,7 @@ export function decodeModelState(bytes: Uint8Array, options: { copy?: boolean; c
 }
 
 /** A section's typed array: a view into the data region, or rebuilt from its encoded parts. */
-function sectionArray(region: Uint8Array, s: SectionEntry): NumericArray {
+export function sectionArray(region: Uint8Array, s: SectionEntry): NumericArray {
   const view = (dtype: Dtype, offset: number, length: number): NumericArray => {
     const { size, Ctor } = DTYPES[dtype];
     if (!HOST_LITTLE_ENDIAN) swapInPlace(region.subarray(offset, offset + length * size), size);
@@ -253,8 +269,17 @@ function sectionArray(region: Uint8Array, s: SectionEntry): NumericArray {
   return out;
 }
 
-/** Checks the preamble, length and checksum, then parses and validates the header. */
-function readFile(bytes: Uint8Array, verify: boolean): { header: FileHeader; version: number; dataStart: number; total: number } {
+/**
+ * How many bytes the preamble and header of a file take, read from its first 16 bytes; undefined
+ * while fewer are in. (Whether they make a valid file is `readFile`'s question.)
+ */
+export function headerSpan(bytes: Uint8Array, filled: number): number | undefined {
+  if (filled < 16) return undefined;
+  return PREAMBLE + new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(12, true);
+}
+
+/** Checks the preamble, length and checksum (when `verify`), then parses and validates the header. */
+export function readFile(bytes: Uint8Array, verify: boolean): { header: FileHeader; version: number; dataStart: number; total: number } {
   if (!(bytes instanceof Uint8Array)) {
     throw new CuratorError('INVALID_ARGUMENT', `A model file must be given as a Uint8Array (or Buffer). Got ${describe(bytes)} instead.`, { field: 'bytes' });
   }

@@ -21,7 +21,7 @@ export { PromotionService, type ChangeRequest, type PromoteRequest, type Rollbac
 export { SnapshotService, type SnapshotRequest, type SnapshotResult } from './snapshot-service.ts';
 export { resolveLabels, ruleName, type ResolutionRule, type ResolvedLabel } from './label-resolution.ts';
 export { snapshotHash } from './snapshot-hash.ts';
-export { sha256OfBytes } from './checksum.ts';
+export { blake3OfBytes, sha256OfBytes } from './checksum.ts';
 export {
   GLOBAL,
   type Scope,

@@ -67,6 +67,10 @@ export interface LargeBytesOptions {
    * once; a backend that learns the size with the value (PostgreSQL's sliced COPY) ignores it.
    */
   readonly sizeHint?: number;
-  /** Sees every byte of the value exactly once, in order. */
-  readonly onBytes?: (chunk: Uint8Array) => void;
+  /**
+   * Sees every byte of the value exactly once, in order. `chunk` is a view of `value`: the
+   * buffer the whole value is being written into, at its full length, whose bytes up to the
+   * chunk's end are final (a reader may start on them, e.g. ModelFileReader).
+   */
+  readonly onBytes?: (chunk: Uint8Array, value: Uint8Array) => void;
 }

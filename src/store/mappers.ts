@@ -124,6 +124,7 @@ export const toModel = (r: Selectable<R.ModelRow>): E.Model => ({
   scoreMetric: r.score_metric,
   formatVersion: Number(r.format_version),
   blobSha256: r.blob_sha256,
+  blobBlake3: r.blob_blake3 ?? null,
   blobSize: Number(r.blob_size),
   snapshotId: r.snapshot_id === null ? null : Number(r.snapshot_id),
   jobId: r.job_id === null ? null : Number(r.job_id),

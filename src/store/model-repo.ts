@@ -18,6 +18,7 @@ export interface NewModelRecord {
   readonly scoreMetric: string | null;
   readonly formatVersion: number;
   readonly blobSha256: string;
+  readonly blobBlake3: string | null;
   readonly blobSize: number;
   readonly snapshotId: number | null;
   readonly jobId: number | null;
@@ -140,6 +141,7 @@ export class ModelRepo {
       score_metric: m.scoreMetric,
       format_version: m.formatVersion,
       blob_sha256: m.blobSha256,
+      blob_blake3: m.blobBlake3,
       blob_size: m.blobSize,
       snapshot_id: m.snapshotId,
       job_id: m.jobId,
@@ -177,7 +179,7 @@ export class ModelRepo {
     }
     const r = await q.executeTakeFirst();
     const bytes = r === undefined ? undefined : toBytes(r.data);
-    if (bytes !== undefined) options.onBytes?.(bytes);
+    if (bytes !== undefined) options.onBytes?.(bytes, bytes);
     return bytes;
   }
 

@@ -71,24 +71,26 @@ class SeparateValues implements ValueSink<Uint8Array[]> {
 /** The slices of one value, numbered 0, 1, 2, …, joined into one buffer; null when there was no row. */
 class JoinedSlices implements ValueSink<Uint8Array | null> {
   readonly fields = 3;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
+  /** The whole buffer as a plain Uint8Array: the `value` onBytes is given. */
+  private value: Uint8Array = new Uint8Array(0);
   private filled = 0;
   private slices = 0;
 
-  constructor(private readonly onBytes: ((chunk: Uint8Array) => void) | undefined) {}
+  constructor(private readonly onBytes: ((chunk: Uint8Array, value: Uint8Array) => void) | undefined) {}
 
   begin(length: number, seq: number, total: number): void {
     if (seq !== this.slices) throw new Error(`binary COPY: slice ${seq} arrived where slice ${this.slices} was due (more than one row?)`);
     this.slices++;
     // Every slice carries the value's length: the first one allocates the buffer once, its own
     // ArrayBuffer (so offset 0 and 8-byte aligned, as the model file loader wants).
-    if (seq === 0) this.buffer = Buffer.allocUnsafeSlow(total >= 0 && total <= MAX_BYTEA ? total : 0);
+    if (seq === 0) this.setBuffer(Buffer.allocUnsafeSlow(total >= 0 && total <= MAX_BYTEA ? total : 0));
     const need = this.filled + length;
     if (need > this.buffer.length) {
       // More than the value's stated length (the server does not send that): grow rather than fail.
       const grown = Buffer.allocUnsafeSlow(Math.max(need, this.buffer.length * 2, SLICE_BYTES));
       this.buffer.copy(grown, 0, 0, this.filled);
-      this.buffer = grown;
+      this.setBuffer(grown);
     }
   }
 
@@ -96,13 +98,20 @@ class JoinedSlices implements ValueSink<Uint8Array | null> {
     chunk.copy(this.buffer, this.filled);
     const start = this.filled;
     this.filled += chunk.length;
-    this.onBytes?.(new Uint8Array(this.buffer.buffer, start, chunk.length));
+    this.onBytes?.(new Uint8Array(this.buffer.buffer, start, chunk.length), this.value);
+  }
+
+  private setBuffer(buffer: Buffer): void {
+    this.buffer = buffer;
+    this.value = new Uint8Array(buffer.buffer, 0, buffer.length);
   }
 
   end(): void {}
 
   result(): Uint8Array | null {
-    return this.slices === 0 ? null : new Uint8Array(this.buffer.buffer, 0, this.filled);
+    if (this.slices === 0) return null;
+    // The same object onBytes saw as `value` when the value filled it, as it always does.
+    return this.filled === this.value.length ? this.value : new Uint8Array(this.buffer.buffer, 0, this.filled);
   }
 }
 

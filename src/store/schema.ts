@@ -103,6 +103,8 @@ export interface ModelRow extends ScopedRow {
   score_metric: string | null;
   format_version: number;
   blob_sha256: string;
+  /** Null for models registered before migration 0008. */
+  blob_blake3: string | null;
   blob_size: number;
   snapshot_id: number | null;
   job_id: number | null;

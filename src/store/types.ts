@@ -114,6 +114,8 @@ export interface Model {
   readonly scoreMetric: string | null;
   readonly formatVersion: number;
   readonly blobSha256: string;
+  /** BLAKE3 of the blob, which loads check; null for models registered before it was recorded (loads check the SHA-256). */
+  readonly blobBlake3: string | null;
   readonly blobSize: number;
   readonly snapshotId: number | null;
   readonly jobId: number | null;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
-import { Registry, sha256OfBytes } from '../../src/registry/index.ts';
+import { it, test } from 'node:test';
+import { blake3OfBytes, Registry, sha256OfBytes } from '../../src/registry/index.ts';
 import { forEachBackend } from '../store/backends.ts';
 import { rejectsWith } from '../store/assertions.ts';
 import { blob, modelInput, newTask } from './helpers.ts';
@@ -17,6 +17,7 @@ forEachBackend('registry: register and load', (ctx) => {
     assert.deepEqual(model.scope, { kind: 'global' });
     assert.deepEqual(model.hyperparameters, { alpha: 0.5, fitPrior: true });
     assert.equal(model.blobSha256, sha256OfBytes(input.blob));
+    assert.equal(model.blobBlake3, blake3OfBytes(input.blob));
     assert.equal(model.blobSize, 100_000);
     assert.equal(model.buildTimeMs, 12.5);
     assert.equal(model.score, 0.9);
@@ -152,4 +153,12 @@ forEachBackend('registry: register and load', (ctx) => {
     assert.equal(bytes.byteLength, big.byteLength);
     assert.equal(sha256OfBytes(bytes), sha256OfBytes(big));
   });
+});
+
+test('blake3OfBytes is BLAKE3 (the reference test vectors)', () => {
+  assert.equal(blake3OfBytes(new Uint8Array(0)), 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262');
+  assert.equal(blake3OfBytes(Buffer.from('abc')), '6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85');
+  // A view into a larger buffer hashes its own bytes only.
+  const b = Buffer.from('xxabcxx');
+  assert.equal(blake3OfBytes(new Uint8Array(b.buffer, b.byteOffset + 2, 3)), blake3OfBytes(Buffer.from('abc')));
 });

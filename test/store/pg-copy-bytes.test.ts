@@ -96,7 +96,7 @@ describe('binary COPY reads of bytea (PostgreSQL fast path)', () => {
       await store.corpus.createTask({ id: 'storage', labels: ['a', 'b'] });
       const { id } = await store.models.insert({
         ...{ taskId: 'storage', scope: { kind: 'global' }, estimator: 'x', hyperparameters: {}, buildTimeMs: 1, score: null, scoreMetric: null },
-        ...{ formatVersion: 1, blobSha256: 'f'.repeat(64), blobSize: 1 << 20, snapshotId: null, jobId: null, parentId: null },
+        ...{ formatVersion: 1, blobSha256: 'f'.repeat(64), blobBlake3: null, blobSize: 1 << 20, snapshotId: null, jobId: null, parentId: null },
         ...{ status: 'candidate', createdBy: 'test', createdAt: new Date() },
       });
       await store.models.putBlob(id, new Uint8Array(1 << 20));

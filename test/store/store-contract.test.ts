@@ -85,7 +85,7 @@ forEachBackend('store', (ctx) => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
     const model = await ctx.store.models.insert({
       taskId: task, scope: GLOBAL, estimator: 'X', hyperparameters: {}, buildTimeMs: 1, score: null, scoreMetric: null,
-      formatVersion: 1, blobSha256: 'h', blobSize: bytes.length, snapshotId: null, jobId: null, parentId: null,
+      formatVersion: 1, blobSha256: 'h', blobBlake3: null, blobSize: bytes.length, snapshotId: null, jobId: null, parentId: null,
       status: 'candidate', createdBy: null, createdAt: new Date(),
     });
     await ctx.store.models.putBlob(model.id, bytes);

@@ -7,6 +7,7 @@ import { jobLeaseMigration } from './0004-job-lease.ts';
 import { triggerDetailMigration } from './0005-trigger-detail.ts';
 import { modelBuildKeyMigration } from './0006-model-build-key.ts';
 import { modelSortKeysMigration } from './0007-model-sort-keys.ts';
+import { modelBlobBlake3Migration } from './0008-model-blob-blake3.ts';
 
 /**
  * Every migration, by name; names sort in the order they apply. Add a file `000N-what.ts`
@@ -21,5 +22,6 @@ export function allMigrations(dialect: StoreDialect): Record<string, Migration> 
     '0005-trigger-detail': triggerDetailMigration(),
     '0006-model-build-key': modelBuildKeyMigration(),
     '0007-model-sort-keys': modelSortKeysMigration(),
+    '0008-model-blob-blake3': modelBlobBlake3Migration(),
   };
 }

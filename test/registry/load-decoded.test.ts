@@ -76,14 +76,27 @@ forEachBackend('registry: load, verify, then decode', (ctx) => {
     });
   }
 
-  it('hands intact bytes to a blob reader piece by piece, exactly once and in order', async () => {
+  it('hands intact bytes to a blob reader piece by piece, exactly once and in order, as views of the value being filled', async () => {
     const task = await newTask(ctx);
     const input = modelInput(task, { blob: blob((1 << 20) + 3) });
     const model = await registry().models.register(input);
     const seen: Uint8Array[] = [];
-    const back = await ctx.store.models.getBlob(model.id, { onBytes: (c) => seen.push(c.slice()) });
+    const values = new Set<Uint8Array>();
+    const back = await ctx.store.models.getBlob(model.id, {
+      onBytes: (c, value) => {
+        seen.push(c.slice());
+        values.add(value);
+        // The piece is a view of the value being filled, at its place, and the bytes up to it are final.
+        const at = c.byteOffset - value.byteOffset;
+        assert.equal(c.buffer, value.buffer);
+        assert.equal(value.length, input.blob.length);
+        assert.ok(Buffer.from(value.subarray(0, at + c.length)).equals(Buffer.from(input.blob.subarray(0, at + c.length))));
+      },
+    });
     assert.ok(Buffer.from(back!).equals(Buffer.from(input.blob)));
     assert.ok(Buffer.concat(seen).equals(Buffer.from(input.blob)));
+    assert.equal(values.size, 1, 'one value');
+    assert.ok(values.has(back!), 'the very array returned (a reader that started on it can tell)');
     // Streaming stores hand over pieces while the rest is in flight; the others, one piece after the read.
     if (ctx.store.capabilities.streamsBytes) assert.ok(seen.length > 1, `${seen.length} piece(s)`);
     else assert.equal(seen.length, 1);

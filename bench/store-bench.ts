@@ -32,7 +32,7 @@ import { fixedDoc, loadSpamCorpus } from '../src/demo/spam-corpus.ts';
 import { defaultCandidates } from '../src/ml/default-candidates.ts';
 import { loadModel, MODEL_FILE_VERSION, saveModel } from '../src/ml/persist/model-file.ts';
 import type { Pipeline } from '../src/ml/pipeline/pipeline.ts';
-import { sha256OfBytes, sha256Stream } from '../src/registry/checksum.ts';
+import { blake3OfBytes, blake3Stream, sha256OfBytes, sha256Stream } from '../src/registry/checksum.ts';
 import { Registry } from '../src/registry/index.ts';
 import { dialectFromUrl, openStore, type NewPrediction, type Store } from '../src/store/index.ts';
 import { copyOutBytes, copyOutLargeBytes } from '../src/store/pg-copy-bytes.ts';
@@ -54,6 +54,7 @@ const { values: opts } = parseArgs({
     'load-repeats': { type: 'string', default: '21' },
     'page-repeats': { type: 'string', default: '50' },
     'load-runs': { type: 'string', default: '3' },
+    'gc-settle-ms': { type: 'string', default: '20' },
     // Internal: this file re-run as a fresh process that only loads models (spec on stdin).
     'load-child': { type: 'boolean', default: false },
   },
@@ -65,6 +66,8 @@ const LOAD_REPEATS = Number(opts['load-repeats']);
 const PAGE_REPEATS = Number(opts['page-repeats']);
 const LOAD_RUNS = Number(opts['load-runs']);
 const SYNTHETIC_BYTES = 10 * 1024 * 1024;
+/** Pause after each gc() in the load children before the timed load (see withGcTime). */
+const GC_SETTLE_MS = Number(opts['gc-settle-ms']);
 const PIPELINES = ['LinearSVC+tfidf', 'MultinomialNB+tfidf'] as const;
 
 /** One measured figure: samples in ms, or a single rate. */
@@ -195,9 +198,9 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
     const gcMean = c.gc.reduce((a, b) => a + b, 0) / c.gc.length;
     figures[`  ${m.name}: GC pauses during a load`] = { ...summarize(c.gc), note: `mean ${fmt(gcMean)} ms; in ${c.gc.filter((x) => x > 0).length} of ${c.gc.length} loads` };
     figures[`  ${m.name}: model row`] = summarize(c.row);
-    figures[`  ${m.name}: read bytes (pg: SHA-256 as they arrive)`] = summarize(c.read);
-    figures[`  ${m.name}: SHA-256 alone (pg: done while reading)`] = summarize(c.sha256);
-    figures[`  ${m.name}: loadModel alone (after SHA-256: no CRC-32)`] = summarize(c.decode);
+    figures[`  ${m.name}: read bytes (pg: BLAKE3 as they arrive)`] = summarize(c.read);
+    figures[`  ${m.name}: BLAKE3 alone (pg: done while reading)`] = summarize(c.hash);
+    figures[`  ${m.name}: loadModel alone (pg: encoded sections while reading)`] = summarize(c.decode);
   }
 
   // The same in this process (it fitted the models and has run the benches before), for
@@ -228,7 +231,7 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
   }
   figures['register 10 MB synthetic blob'] = summarize(registers);
   await timeIt(3, () => registry.models.load(id));
-  figures['load 10 MB blob (row + bytes + SHA-256)'] = summarize(await timeIt(LOAD_REPEATS, () => registry.models.load(id)));
+  figures['load 10 MB blob (row + bytes + BLAKE3)'] = summarize(await timeIt(LOAD_REPEATS, () => registry.models.load(id)));
   figures['  of which read bytes only'] = summarize(await timeIt(LOAD_REPEATS, () => store.models.getBlob(id)));
 }
 
@@ -253,20 +256,20 @@ interface LoadSpec extends LoadTarget {
   readonly repeats: number;
   readonly models: readonly { name: string; id: number; probe: readonly string[]; expected: readonly string[] }[];
 }
-type LoadSamples = Record<'ready' | 'gc' | 'row' | 'read' | 'sha256' | 'decode', number[]>;
+type LoadSamples = Record<'ready' | 'gc' | 'row' | 'read' | 'hash' | 'decode', number[]>;
 
 async function runLoadChildren(target: LoadTarget, models: LoadSpec['models']): Promise<Record<string, LoadSamples>> {
   const spec: LoadSpec = { ...target, repeats: LOAD_REPEATS, models };
   const pooled: Record<string, LoadSamples> = {};
   for (let run = 0; run < LOAD_RUNS; run++) {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--load-child'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--load-child', '--gc-settle-ms', String(GC_SETTLE_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stdin.end(JSON.stringify(spec));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`load child exited with ${code}`);
     for (const [name, samples] of Object.entries(JSON.parse(out) as Record<string, LoadSamples>)) {
-      const into = (pooled[name] ??= { ready: [], gc: [], row: [], read: [], sha256: [], decode: [] });
+      const into = (pooled[name] ??= { ready: [], gc: [], row: [], read: [], hash: [], decode: [] });
       for (const k of Object.keys(into) as (keyof LoadSamples)[]) into[k].push(...samples[k]);
     }
   }
@@ -286,7 +289,7 @@ async function loadChild(): Promise<void> {
       const ready = async () => (await registry.models.loadEstimator(m.id, { expect: 'Pipeline' })).estimator;
       await timeIt(3, ready);
       const { samples: readySamples, gcMs } = await withGcTime(spec.repeats, ready);
-      const samples: LoadSamples = { ready: readySamples, gc: gcMs, row: [], read: [], sha256: [], decode: [] };
+      const samples: LoadSamples = { ready: readySamples, gc: gcMs, row: [], read: [], hash: [], decode: [] };
       const pipe = await ready();
       if (pipe.predict(m.probe).some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded in a fresh process predicts differently`);
       // Where the time goes, step by step, the way loadEstimator takes them.
@@ -294,11 +297,11 @@ async function loadChild(): Promise<void> {
       samples.row = await timeIt(spec.repeats, () => store.models.get(m.id));
       let bytes: Uint8Array | undefined;
       samples.read = await timeIt(spec.repeats, async () => {
-        const hash = store.capabilities.streamsBytes ? sha256Stream() : undefined;
+        const hash = store.capabilities.streamsBytes ? blake3Stream() : undefined;
         bytes = await store.models.getBlob(m.id, { sizeHint: model.blobSize, ...(hash === undefined ? {} : { onBytes: hash.update }) });
-        if (hash !== undefined && hash.hex() !== model.blobSha256) throw new Error('streamed SHA-256 differs');
+        if (hash !== undefined && hash.hex() !== model.blobBlake3) throw new Error('streamed BLAKE3 differs');
       });
-      samples.sha256 = await timeIt(spec.repeats, () => sha256OfBytes(bytes!));
+      samples.hash = await timeIt(spec.repeats, () => blake3OfBytes(bytes!));
       samples.decode = await timeIt(spec.repeats, () => loadModel(bytes!, { expect: 'Pipeline', checksum: 'verified' }));
       result[m.name] = samples;
     }
@@ -326,6 +329,10 @@ async function withGcTime(repeats: number, fn: () => Promise<unknown>): Promise<
       // without the previous loads' garbage (the load child runs with --expose-gc). Collections that
       // the load itself triggers still count.
       (globalThis as { gc?: () => void }).gc?.();
+      // V8 finishes a full collection's sweeping on background threads after gc() returns;
+      // Python's gc.collect() leaves nothing running. Give the sweepers a moment, so the load
+      // is not timed against the collector's leftover work on the other core.
+      await new Promise((resolve) => setTimeout(resolve, GC_SETTLE_MS));
       const t = performance.now();
       await fn();
       spans.push([t, performance.now()]);
@@ -385,11 +392,20 @@ async function benchPgBlobPaths(url: string, schema: string, figures: BackendFig
       figures['pg path: binary COPY, 64 KiB slices (the store)'] = summarize(
         await timeIt(reps * 3, async () => check(Buffer.from((await copyOutLargeBytes(pool, select, { sizeHint: blob.length }))!))),
       );
-      // Who checks the bytes: the client hashing them as they arrive (the store), or PostgreSQL
-      // hashing the stored value on a second connection while the first sends it, the client
-      // then checking only the file's CRC-32 (tried for issue 3, not adopted: never faster).
+      // Who checks the bytes: the client hashing them as they arrive (the store: BLAKE3; before,
+      // SHA-256), or PostgreSQL hashing the stored value on a second connection while the first
+      // sends it, the client then checking only the file's CRC-32 (tried for issue 3, not
+      // adopted: never faster).
       const digest = sha256OfBytes(blob);
-      figures['pg path: 64 KiB slices + client SHA-256 as they arrive (the store)'] = summarize(
+      const blake3Digest = blake3OfBytes(blob);
+      figures['pg path: 64 KiB slices + client BLAKE3 as they arrive (the store)'] = summarize(
+        await timeIt(reps * 3, async () => {
+          const hash = blake3Stream();
+          await copyOutLargeBytes(pool, select, { sizeHint: blob.length, onBytes: hash.update });
+          if (hash.hex() !== blake3Digest) throw new Error('streamed BLAKE3 differs');
+        }),
+      );
+      figures['pg path: 64 KiB slices + client SHA-256 as they arrive (before)'] = summarize(
         await timeIt(reps * 3, async () => {
           const hash = sha256Stream();
           await copyOutLargeBytes(pool, select, { sizeHint: blob.length, onBytes: hash.update });

@@ -13,7 +13,7 @@ export function sha256OfBytes(bytes: Uint8Array): string {
  * instructions), which is most of what a load from PostgreSQL spends on the main thread.
  */
 export function blake3OfBytes(bytes: Uint8Array): string {
-  return blake3(bytes).toString('hex');
+  return blake3(asBuffer(bytes)).toString('hex');
 }
 
 /** A hash fed piece by piece, e.g. with a blob's bytes as they arrive from the database. */
@@ -36,7 +36,12 @@ export function sha256Stream(): HashStream {
 export function blake3Stream(): HashStream {
   const hash = new Blake3Hasher();
   return {
-    update: (chunk) => void hash.update(chunk),
+    update: (chunk) => void hash.update(asBuffer(chunk)),
     hex: () => hash.digest('hex'),
   };
+}
+
+/** The same bytes as a Buffer (a view, no copy): what the binding's types ask for. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -5,7 +5,9 @@
  *
  * 1. register and load a model: a real TfidfVectorizer + LinearSVC pipeline fitted on the
  *    SpamAssassin corpus (and MultinomialNB), timed up to "loaded from the database and ready
- *    to predict", against scikit-learn's pickle load of the same pipeline; plus a synthetic
+ *    to predict", against scikit-learn's pickle load of the same pipeline, measured in the same
+ *    run by bench/sklearn_pickle.py (Debian's python3-sklearn; else the shared bench's figure,
+ *    labelled as such); plus a synthetic
  *    10 MB blob for the raw bytes, and on PostgreSQL the blob read paths that were compared;
  * 2. a page of 50 among 100,000 models: first page, a deep page by cursor, by score, filtered;
  * 3. 100,000 prediction-log rows written in durable batches (one transaction each).
@@ -17,7 +19,7 @@
  *   npm run bench:store -- --skip-pg          # SQLite only
  *   CURATOR_BENCH_PG_URL=postgres://… npm run bench:store
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -28,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { CompiledQuery, Kysely, type Insertable } from 'kysely';
 import pg from 'pg';
-import { fixedDoc, loadSpamCorpus } from '../src/demo/spam-corpus.ts';
+import { fixedDoc, loadSpamCorpus, spamCorpusDir } from '../src/demo/spam-corpus.ts';
 import { defaultCandidates } from '../src/ml/default-candidates.ts';
 import { loadModel, MODEL_FILE_VERSION, saveModel } from '../src/ml/persist/model-file.ts';
 import type { Pipeline } from '../src/ml/pipeline/pipeline.ts';
@@ -44,6 +46,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, 'results');
 const SKLEARN_RESULTS = join(HERE, '..', '..', 'shared', 'bench', 'sklearn_baseline.results.json');
 const PG_URL = process.env.CURATOR_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Debian's python3 (python3-sklearn); the python3 on PATH has no scikit-learn. */
+const SYSTEM_PYTHON = '/usr/bin/python3';
 
 const { values: opts } = parseArgs({
   options: {
@@ -86,7 +90,15 @@ interface FittedModel {
   readonly bytes: Uint8Array;
   readonly probe: readonly string[];
   readonly expected: readonly string[];
-  readonly pickleLoadMs: number | undefined;
+  /** scikit-learn's pickle load of the same pipeline: measured in this run where /usr/bin/python3 has scikit-learn, else the shared bench's figure. */
+  readonly pickle: Pickle | undefined;
+  /** The shared bench's figure (../shared/bench), shown beside a figure from this run. */
+  readonly sharedPickleMs: number | undefined;
+}
+
+interface Pickle {
+  readonly ms: number;
+  readonly source: 'this run' | 'shared bench';
 }
 
 function summarize(samples: readonly number[]): Figure {
@@ -94,12 +106,12 @@ function summarize(samples: readonly number[]): Figure {
 }
 
 /** A load figure with its ratio to scikit-learn's pickle load of the same pipeline. */
-function withPickle(fig: Figure, pickleLoadMs: number | undefined): Figure {
-  // The fastest load too: on a shared machine it is the closest to the quiet machine the pickle figure comes from.
+function withPickle(fig: Figure, m: FittedModel): Figure {
   const best = `fastest ${fmt(fig.minMs)} ms`;
-  return pickleLoadMs === undefined
-    ? { ...fig, note: best }
-    : { ...fig, note: `pickle ${pickleLoadMs.toFixed(1)} ms: ${(pickleLoadMs / fig.medianMs!).toFixed(1)}x (${best}: ${(pickleLoadMs / fig.minMs!).toFixed(1)}x)` };
+  if (m.pickle === undefined) return { ...fig, note: best };
+  const ratio = (ms: number) => `${(ms / fig.medianMs!).toFixed(1)}x`;
+  const shared = m.pickle.source === 'this run' && m.sharedPickleMs !== undefined ? `; shared bench's ${m.sharedPickleMs.toFixed(1)} ms: ${ratio(m.sharedPickleMs)}` : '';
+  return { ...fig, note: `pickle (${m.pickle.source}) ${m.pickle.ms.toFixed(1)} ms: ${ratio(m.pickle.ms)} (${best}: ${(m.pickle.ms / fig.minMs!).toFixed(1)}x)${shared}` };
 }
 
 async function timeIt(repeats: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
@@ -112,7 +124,23 @@ async function timeIt(repeats: number, fn: () => Promise<unknown> | unknown): Pr
   return out;
 }
 
-/** scikit-learn's pickle load per pipeline: the fastest of the runs' medians (the strictest bar). */
+/**
+ * scikit-learn's pickle load per pipeline, on this machine now (bench/sklearn_pickle.py: the same
+ * corpus and pipelines, gc.collect() before each of 21 loads, median); undefined without
+ * Debian's python3-sklearn.
+ */
+function pickleThisRun(): Record<string, number> | undefined {
+  const run = spawnSync(SYSTEM_PYTHON, [join(HERE, 'sklearn_pickle.py'), '--corpus', spamCorpusDir(), '--repeats', '21'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (run.status !== 0) {
+    console.warn(`(scikit-learn's pickle load not measured in this run: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}; apt-get install -y python3-sklearn)`);
+    return undefined;
+  }
+  const out = JSON.parse(run.stdout) as { sklearn: string; pipelines: Record<string, { median_ms: number }> };
+  console.log(`scikit-learn ${out.sklearn}, pickle load (this run): ${Object.entries(out.pipelines).map(([k, v]) => `${k} ${v.median_ms.toFixed(1)} ms`).join(', ')}`);
+  return Object.fromEntries(Object.entries(out.pipelines).map(([k, v]) => [k, v.median_ms]));
+}
+
+/** scikit-learn's pickle load per pipeline in the shared bench: the fastest of its runs' medians. */
 function pickleBaseline(): Record<string, number> {
   const out: Record<string, number> = {};
   try {
@@ -135,14 +163,17 @@ function fitModels(): FittedModel[] {
   const texts = records.map((r) => r.text);
   const y = records.map((r) => r.label);
   const probe = [fixedDoc(records).text, ...texts.slice(0, 20)];
-  const pickle = pickleBaseline();
+  const shared = pickleBaseline();
+  const thisRun = pickleThisRun();
   return PIPELINES.map((name) => {
     const candidate = defaultCandidates().find((c) => c.name === name)!;
     const t = performance.now();
     const pipe = candidate.make().fit(texts, y);
     const bytes = saveModel(pipe);
     console.log(`fitted ${name} in ${((performance.now() - t) / 1000).toFixed(1)} s: model file ${(bytes.byteLength / 1e6).toFixed(2)} MB`);
-    return { name, bytes, probe, expected: pipe.predict(probe), pickleLoadMs: pickle[name] };
+    const pickle: Pickle | undefined =
+      thisRun?.[name] !== undefined ? { ms: thisRun[name]!, source: 'this run' } : shared[name] !== undefined ? { ms: shared[name]!, source: 'shared bench' } : undefined;
+    return { name, bytes, probe, expected: pipe.predict(probe), pickle, sharedPickleMs: shared[name] };
   });
 }
 
@@ -194,7 +225,7 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
   );
   for (const m of models) {
     const c = child[m.name]!;
-    figures[`load ${m.name}: ready to predict`] = withPickle(summarize(c.ready), m.pickleLoadMs);
+    figures[`load ${m.name}: ready to predict`] = withPickle(summarize(c.ready), m);
     const gcMean = c.gc.reduce((a, b) => a + b, 0) / c.gc.length;
     figures[`  ${m.name}: GC pauses during a load`] = { ...summarize(c.gc), note: `mean ${fmt(gcMean)} ms; in ${c.gc.filter((x) => x > 0).length} of ${c.gc.length} loads` };
     figures[`  ${m.name}: model row`] = summarize(c.row);
@@ -216,7 +247,7 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
     const predicted = pipe!.predict(m.probe);
     if (predicted.some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded from the database predicts differently`);
     const heap = `heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`;
-    const fig = withPickle(summarize(ready), m.pickleLoadMs);
+    const fig = withPickle(summarize(ready), m);
     figures[`  ${m.name}: ready, in the bench process`] = { ...fig, note: `${heap}; ${fig.note ?? ''}` };
   }
 
@@ -668,7 +699,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         loadAverage: { start: loadAtStart, end: loadavg() },
         settings: { loadRuns: LOAD_RUNS, models: N_MODELS, predictions: N_PREDICTIONS, batchSize: BATCH, loadRepeats: LOAD_REPEATS, pageRepeats: PAGE_REPEATS },
-        modelFiles: Object.fromEntries(models.map((m) => [m.name, { bytes: m.bytes.byteLength, pickleLoadMs: m.pickleLoadMs ?? null }])),
+        modelFiles: Object.fromEntries(models.map((m) => [m.name, { bytes: m.bytes.byteLength, pickleLoadMs: m.pickle?.ms ?? null, pickleSource: m.pickle?.source ?? null, sharedPickleMs: m.sharedPickleMs ?? null }])),
         results,
         wallS,
       },

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { CuratorError } from '../ml/errors.ts';
 import type { LargeBytesOptions, StoreDialect } from './capabilities.ts';
 import { guarded } from './db-errors.ts';
@@ -124,6 +124,8 @@ function decodeCursor(text: string, orderBy: Cursor['orderBy'], direction: Curso
 
 /** Models, their blobs and their evaluations. */
 export class ModelRepo {
+  private blobSelect: CompiledQuery<{ data: Uint8Array }> | undefined;
+
   constructor(
     private readonly db: Kysely<Tables>,
     private readonly dialect: StoreDialect,
@@ -171,13 +173,16 @@ export class ModelRepo {
    * (`capabilities.streamsBytes`), else all at once after the read.
    */
   async getBlob(modelId: number, options: LargeBytesOptions = {}): Promise<Uint8Array | undefined> {
-    const q = this.db.selectFrom('model_blobs').select('data').where('model_id', '=', modelId);
+    // Built once per repository and re-bound: on a model load that has just woken up (cold
+    // caches), building and compiling it took ~0.2 ms before the read could start.
+    this.blobSelect ??= this.db.selectFrom('model_blobs').select('data').where('model_id', '=', 0).compile();
+    const query: CompiledQuery<{ data: Uint8Array }> = { ...this.blobSelect, parameters: [modelId] };
     // Outside a transaction the backend may have a faster path for big values (PostgreSQL: binary COPY).
     if (!this.db.isTransaction && this.dialect.readLargeBytes !== undefined) {
-      const value = await this.dialect.readLargeBytes(q.compile(), options);
+      const value = await this.dialect.readLargeBytes(query, options);
       if (value !== undefined) return value ?? undefined;
     }
-    const r = await q.executeTakeFirst();
+    const r = (await this.db.executeQuery(query)).rows[0];
     const bytes = r === undefined ? undefined : toBytes(r.data);
     if (bytes !== undefined) options.onBytes?.(bytes, bytes);
     return bytes;

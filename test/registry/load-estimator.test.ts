@@ -6,6 +6,7 @@ import { MultinomialNB } from '../../src/ml/naive-bayes/multinomial-nb.ts';
 import { Pipeline } from '../../src/ml/pipeline/pipeline.ts';
 import { TfidfVectorizer } from '../../src/ml/text/tfidf-vectorizer.ts';
 import { readModelHeader } from '../../src/ml/persist/model-file.ts';
+import { storedBytes } from '../../src/ml/persist/section-codecs.ts';
 import { loadSpamCorpus } from '../../src/demo/spam-corpus.ts';
 import { defaultCandidates } from '../../src/ml/default-candidates.ts';
 import { Registry, sha256OfBytes } from '../../src/registry/index.ts';
@@ -85,14 +86,14 @@ forEachBackend('registry: loadEstimator (recorded hash verified, CRC-32 skipped)
     assert.deepEqual(estimator.predict(bigger.probe), bigger.expected);
     assert.ok(Buffer.from(saveModel(estimator)).equals(Buffer.from(bigger.bytes)), 'saved again, the same bytes');
 
-    // One bit of the coefficients' codes (an encoded section, rebuilt while the rest arrives),
-    // with the file's own CRC-32 fixed up so only the registry's hash can tell.
+    // One bit of the term slots (an encoded section, rebuilt while the rest arrives), with the
+    // file's own CRC-32 fixed up so only the registry's hash can tell.
     const header = readModelHeader(bigger.bytes);
-    const coef = header.sections.find((s) => s.name === 'steps.1.coef')!;
-    assert.equal(coef.encoding?.codec, 'dict');
+    const slots = header.sections.find((s) => s.name === 'steps.0.termSlots')!;
+    assert.equal(slots.encoding?.codec, 'sparse');
     const dataStart = Math.ceil((24 + new DataView(bigger.bytes.buffer, bigger.bytes.byteOffset).getUint32(12, true)) / 8) * 8;
     const tampered = bigger.bytes.slice();
-    tampered[dataStart + coef.offset + 8 * (coef.encoding as { table: number }).table + 100]! ^= 0x01;
+    tampered[dataStart + slots.offset + storedBytes(slots.dtype, slots.length, slots.encoding) - 70]! ^= 0x01;
     new DataView(tampered.buffer).setUint32(tampered.length - 8, crc32(tampered.subarray(0, tampered.length - 8)), true);
     assert.ok(!Buffer.from(saveModel(loadModel(tampered))).equals(Buffer.from(bigger.bytes)), 'a valid model file, with other weights');
     const other = await registry().models.register(modelInput(await newTask(ctx), { blob: bigger.bytes, formatVersion: MODEL_FILE_VERSION }));

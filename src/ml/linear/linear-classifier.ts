@@ -1,4 +1,5 @@
 import { BaseEstimator } from '../base/base-estimator.ts';
+import { plainValues } from '../base/coded-values.ts';
 import type { ModelState } from '../base/types.ts';
 import type { DenseMatrix } from '../dense/dense-matrix.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
@@ -26,7 +27,8 @@ export abstract class LinearClassifier<P extends object> extends BaseEstimator<P
   /** Weights, nOutputs × nFeatures (one row for two classes), like scikit-learn's coef_. */
   get coef(): Float64Array {
     this.assertFitted('coef');
-    return this.weights_!.coef;
+    const w = this.weights_!;
+    return (w.coef = plainValues(w.coef));
   }
 
   /** Intercepts, one per output, like scikit-learn's intercept_. */

@@ -1,5 +1,6 @@
 import { CuratorError } from '../errors.ts';
 import type { ModelState } from '../base/types.ts';
+import { codeValues, readCodedValues, type CodedValues } from '../base/coded-values.ts';
 import { checkPredictInput } from '../base/labels.ts';
 import { DenseMatrix } from '../dense/dense-matrix.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
@@ -11,8 +12,11 @@ import type { CsrMatrix } from '../sparse/csr-matrix.ts';
 export interface LinearWeights {
   classes: string[];
   nFeatures: number;
-  /** nOutputs × nFeatures, row-major. */
-  coef: Float64Array;
+  /**
+   * nOutputs × nFeatures, row-major: plain once fitted, read through codes when loaded from a
+   * model file that stored them so (see CodedValues).
+   */
+  coef: Float64Array | CodedValues;
   /** nOutputs. */
   intercept: Float64Array;
 }
@@ -31,6 +35,10 @@ export function linearDecision(owner: string, X: CsrMatrix, w: LinearWeights): D
   const o = out.data;
   const { indptr, indices, data } = X;
   const coef = w.coef;
+  if (!(coef instanceof Float64Array)) {
+    codedDecision(X, d, w.intercept, coef.table, coef.codes, o);
+    return out;
+  }
   for (let c = 0; c < k; c++) {
     const base = c * d;
     const b = w.intercept[c]!;
@@ -41,6 +49,21 @@ export function linearDecision(owner: string, X: CsrMatrix, w: LinearWeights): D
     }
   }
   return out;
+}
+
+/** linearDecision's loop reading each weight through its code (kept apart so each loop stays monomorphic). */
+function codedDecision(X: CsrMatrix, d: number, intercept: Float64Array, table: Float64Array, codes: Uint8Array | Uint16Array, o: Float64Array): void {
+  const k = intercept.length;
+  const { indptr, indices, data } = X;
+  for (let c = 0; c < k; c++) {
+    const base = c * d;
+    const b = intercept[c]!;
+    for (let i = 0; i < X.nRows; i++) {
+      let s = b;
+      for (let p = indptr[i]!, end = indptr[i + 1]!; p < end; p++) s += data[p]! * table[codes[base + indices[p]!]!]!;
+      o[i * k + c] = s;
+    }
+  }
 }
 
 /** The class of each row of decision values: sign for one column, argmax (first wins ties) otherwise. */
@@ -60,11 +83,20 @@ export function classesFromDecision(dec: DenseMatrix, classes: readonly string[]
   return out;
 }
 
-/** Writes the weights into a model state (classes and width in meta, weights as sections). */
+/**
+ * Writes the weights into a model state (classes and width in meta, weights as sections): coef
+ * as its distinct values and a code per weight (`coefTable`, `coefCodes`) where that is much
+ * smaller, else plain.
+ */
 export function writeLinearState(state: ModelState, w: LinearWeights): ModelState {
   state.meta.classes = [...w.classes];
   state.meta.nFeatures = w.nFeatures;
-  state.arrays.coef = w.coef;
+  const coded = w.coef instanceof Float64Array ? codeValues(w.coef) : w.coef;
+  if (coded === undefined) state.arrays.coef = w.coef as Float64Array;
+  else {
+    state.arrays.coefTable = coded.table;
+    state.arrays.coefCodes = coded.codes;
+  }
   state.arrays.intercept = w.intercept;
   return state;
 }
@@ -81,12 +113,20 @@ export function readLinearState(state: ModelState, kind: string): LinearWeights 
   if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === 'string')) corrupt('meta.classes must list at least two string labels');
   const nFeatures = state.meta.nFeatures;
   if (typeof nFeatures !== 'number' || !Number.isInteger(nFeatures) || nFeatures < 0) corrupt('meta.nFeatures must be a non-negative integer');
-  const coef = state.arrays?.coef;
   const intercept = state.arrays?.intercept;
   const k = outputCount((classes as string[]).length);
   if (!(intercept instanceof Float64Array) || intercept.length !== k) corrupt(`the intercept section must hold ${k} float64 values`);
-  if (!(coef instanceof Float64Array) || coef.length !== k * (nFeatures as number)) corrupt(`the coef section must hold ${k} × ${nFeatures} float64 values`);
-  return { classes: [...(classes as string[])], nFeatures: nFeatures as number, coef: coef as Float64Array, intercept: intercept as Float64Array };
+  let coef: Float64Array | CodedValues;
+  if (state.arrays.coefTable !== undefined) {
+    const coded = readCodedValues(state.arrays.coefTable, state.arrays.coefCodes, k * (nFeatures as number));
+    if (typeof coded === 'string') corrupt(`its coded coef is unusable: ${coded}`);
+    coef = coded as CodedValues;
+  } else {
+    const plain = state.arrays.coef;
+    if (!(plain instanceof Float64Array) || plain.length !== k * (nFeatures as number)) corrupt(`the coef section must hold ${k} × ${nFeatures} float64 values`);
+    coef = plain as Float64Array;
+  }
+  return { classes: [...(classes as string[])], nFeatures: nFeatures as number, coef, intercept: intercept as Float64Array };
 }
 
 /** The logistic function, written so that large |z| neither overflows nor loses the small side. */

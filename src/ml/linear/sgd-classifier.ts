@@ -1,6 +1,7 @@
 import { checkFitInput, sortedUnique } from '../base/labels.ts';
 import { is, type ParamTable } from '../base/params.ts';
 import type { Classifier, ModelState } from '../base/types.ts';
+import { decodeValues } from '../base/coded-values.ts';
 import { DenseMatrix } from '../dense/dense-matrix.ts';
 import { CuratorError } from '../errors.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
@@ -149,7 +150,8 @@ export class SGDClassifier extends LinearClassifier<SGDClassifierParams> impleme
     for (let c = 0; c < k; c++) {
       const positive = k === 1 ? 1 : c;
       for (let i = 0; i < X.nRows; i++) sign[i] = codes[i] === positive ? 1 : -1;
-      const res = plainSgd(X, sign, w.coef.subarray(c * d, (c + 1) * d), w.intercept[c]!, {
+      // Always plain here: fit allocates it, fromState copies it out (SGD updates it in place).
+      const res = plainSgd(X, sign, (w.coef as Float64Array).subarray(c * d, (c + 1) * d), w.intercept[c]!, {
         loss: p.loss,
         alpha: p.alpha,
         maxIter,
@@ -218,8 +220,8 @@ export class SGDClassifier extends LinearClassifier<SGDClassifierParams> impleme
     const weights = readLinearState(state, 'SGDClassifier');
     const m = new SGDClassifier(state.params as Partial<SGDClassifierParams>);
     // partialFit updates coef/intercept in place; loaded sections may be views into the file's
-    // bytes, so own copies keep a refit from writing through into them
-    m.weights_ = { ...weights, coef: weights.coef.slice(), intercept: weights.intercept.slice() };
+    // bytes (or coded), so own plain copies keep a refit from writing through into them
+    m.weights_ = { ...weights, coef: weights.coef instanceof Float64Array ? weights.coef.slice() : decodeValues(weights.coef), intercept: weights.intercept.slice() };
     m.t_ = typeof state.meta.t === 'number' ? state.meta.t : 1;
     m.nIter_ = typeof state.meta.nIter === 'number' ? state.meta.nIter : 0;
     return m;

@@ -1,6 +1,7 @@
 import { BaseEstimator } from '../base/base-estimator.ts';
 import { is, type ParamTable } from '../base/params.ts';
 import type { ModelState, Transformer } from '../base/types.ts';
+import type { CodedValues } from '../base/coded-values.ts';
 import { CuratorError } from '../errors.ts';
 import { CsrMatrix } from '../sparse/csr-matrix.ts';
 import { corrupt, fromStateParams } from './count-vectorizer.ts';
@@ -37,12 +38,17 @@ export function computeIdf(df: ArrayLike<number>, nDocs: number, smoothIdf: bool
  * Weights counts in place, in scikit-learn's order: tf → 1 + ln(tf) when sublinear, times idf,
  * then each row scaled to unit l2 (or l1) norm; all-zero rows stay zero.
  */
-export function applyTfidf(X: CsrMatrix, idf: Float64Array | null, sublinearTf: boolean, norm: TfidfParams['norm']): CsrMatrix {
+export function applyTfidf(X: CsrMatrix, idf: Float64Array | CodedValues | null, sublinearTf: boolean, norm: TfidfParams['norm']): CsrMatrix {
   const { indptr, indices, data } = X;
   if (sublinearTf) for (let k = 0; k < data.length; k++) data[k] = Math.log(data[k]!) + 1;
-  if (idf) for (let k = 0; k < data.length; k++) data[k] = data[k]! * idf[indices[k]!]!;
+  if (idf instanceof Float64Array) for (let k = 0; k < data.length; k++) data[k] = data[k]! * idf[indices[k]!]!;
+  else if (idf) applyCodedIdf(data, indices, idf.table, idf.codes);
   if (norm !== null) normalizeRows(indptr, data, norm);
   return X;
+}
+
+function applyCodedIdf(data: Float64Array, indices: Int32Array, table: Float64Array, codes: Uint8Array | Uint16Array): void {
+  for (let k = 0; k < data.length; k++) data[k] = data[k]! * table[codes[indices[k]!]!]!;
 }
 
 /** Scales each CSR row to unit norm in place (scikit-learn's inplace_csr_row_normalize_l1/l2). */

@@ -3,6 +3,7 @@ import type { ModelState, TextInput, Transformer } from '../base/types.ts';
 import type { CsrMatrix } from '../sparse/csr-matrix.ts';
 import { CuratorError } from '../errors.ts';
 import { corrupt, COUNT_VECTORIZER_PARAMS, countMatrix, fromStateParams, VocabularyVectorizer, type CountVectorizerParams } from './count-vectorizer.ts';
+import { codeValues, plainValues, readCodedValues, type CodedValues } from '../base/coded-values.ts';
 import { applyTfidf, computeIdf, TFIDF_PARAMS, type TfidfParams } from './tfidf-transformer.ts';
 
 /** TfidfVectorizer's params: CountVectorizer's plus the tf-idf weighting, scikit-learn's defaults. */
@@ -24,7 +25,8 @@ const TABLE: ParamTable<TfidfVectorizerParams> = { ...COUNT_VECTORIZER_PARAMS, .
  *   vec.fitTransform(selectSamples(all, trainIdx)); // == vec.fitTransform(trainTexts)
  */
 export class TfidfVectorizer extends VocabularyVectorizer<TfidfVectorizerParams> implements Transformer {
-  private idf_: Float64Array | undefined;
+  /** Plain once fitted; read through codes when loaded from a model file that stored them so. */
+  private idf_: Float64Array | CodedValues | undefined;
 
   constructor(params: Partial<TfidfVectorizerParams> = {}) {
     super('TfidfVectorizer', TABLE, params);
@@ -34,7 +36,7 @@ export class TfidfVectorizer extends VocabularyVectorizer<TfidfVectorizerParams>
   get idf(): Float64Array {
     this.assertFitted('idf');
     if (!this.idf_) throw new CuratorError('INVALID_ARGUMENT', 'TfidfVectorizer: idf is only learned with useIdf: true.', { field: 'useIdf' });
-    return this.idf_;
+    return (this.idf_ = plainValues(this.idf_));
   }
 
   /** Learns vocabulary and idf from raw texts or AnalyzedDocs. */
@@ -59,10 +61,20 @@ export class TfidfVectorizer extends VocabularyVectorizer<TfidfVectorizerParams>
     return applyTfidf(X, this.idf_ ?? null, this.params.sublinearTf, this.params.norm);
   }
 
-  /** The fitted state: params, the packed vocabulary, and the idf section (with useIdf). */
+  /**
+   * The fitted state: params, the packed vocabulary, and with useIdf the idf, as its distinct
+   * values and a code per term (`idfTable`, `idfCodes`) where that is much smaller, else plain.
+   */
   toState(): ModelState {
     const s = this.vocabularyState();
-    if (this.idf_) s.arrays['idf'] = this.idf_;
+    if (this.idf_) {
+      const coded = this.idf_ instanceof Float64Array ? codeValues(this.idf_) : this.idf_;
+      if (coded === undefined) s.arrays['idf'] = this.idf_ as Float64Array;
+      else {
+        s.arrays['idfTable'] = coded.table;
+        s.arrays['idfCodes'] = coded.codes;
+      }
+    }
     return s;
   }
 
@@ -71,9 +83,15 @@ export class TfidfVectorizer extends VocabularyVectorizer<TfidfVectorizerParams>
     const v = fromStateParams('TfidfVectorizer', state, (p: Partial<TfidfVectorizerParams>) => new TfidfVectorizer(p));
     const n = v.restoreVocabulary(state);
     if (v.params.useIdf) {
-      const idf = state.arrays['idf'];
-      if (!(idf instanceof Float64Array) || idf.length !== n) throw corrupt('TfidfVectorizer', 'its idf section is missing or has the wrong length');
-      v.idf_ = idf;
+      if (state.arrays['idfTable'] !== undefined) {
+        const coded = readCodedValues(state.arrays['idfTable'], state.arrays['idfCodes'], n);
+        if (typeof coded === 'string') throw corrupt('TfidfVectorizer', `its coded idf is unusable: ${coded}`);
+        v.idf_ = coded;
+      } else {
+        const idf = state.arrays['idf'];
+        if (!(idf instanceof Float64Array) || idf.length !== n) throw corrupt('TfidfVectorizer', 'its idf section is missing or has the wrong length');
+        v.idf_ = idf;
+      }
     }
     return v;
   }

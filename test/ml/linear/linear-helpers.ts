@@ -111,6 +111,23 @@ export function commonChecks(
     rejects(() => fromState({ ...state, arrays: { ...state.arrays, coef: new Float64Array(2) } }), 'MODEL_FILE_CORRUPT', /coef/);
     rejects(() => fromState({ ...state, meta: { ...state.meta, classes: 'ab' } }), 'MODEL_FILE_CORRUPT', /classes/);
   });
+  it('loads coef stored as distinct values and codes (coefTable, coefCodes) to bit-identical decisions and coef', () => {
+    const m = make().fit(X, y);
+    const state = m.toState();
+    const coef = state.arrays.coef as Float64Array;
+    assert.ok(coef instanceof Float64Array, 'a tiny problem keeps a plain coef');
+    // The coded form a large model is written in (tiny ones stay plain: coding would not pay).
+    const table = Float64Array.from(new Set(coef));
+    const codes = Uint16Array.from(coef, (v) => table.indexOf(v));
+    const { coef: _plain, ...rest } = state.arrays;
+    const coded = { ...state, arrays: { ...rest, coefTable: table, coefCodes: codes } };
+    const loaded = fromState(structuredClone(coded));
+    assert.deepEqual(loaded.decisionFunction(X).data, m.decisionFunction(X).data);
+    assert.deepEqual((loaded as unknown as { coef: Float64Array }).coef, coef);
+    assert.deepEqual(loaded.decisionFunction(X).data, m.decisionFunction(X).data, 'and after coef was read');
+    rejects(() => fromState({ ...coded, arrays: { ...coded.arrays, coefCodes: codes.subarray(1) } }), 'MODEL_FILE_CORRUPT', /coef/);
+    rejects(() => fromState({ ...coded, arrays: { ...coded.arrays, coefTable: new Float32Array(2) } }), 'MODEL_FILE_CORRUPT', /coef/);
+  });
   it('clones to an unfitted estimator with the same params', () => {
     const m = make({}).fit(X, y);
     const c = m.clone();

@@ -87,12 +87,20 @@ describe('SGDClassifier behaviour', () => {
     assert.throws(() => m.partialFit(X.selectRows([0]), ['a'], ['a', 'b']), { code: 'INVALID_ARGUMENT', message: /differ from those of the first call/ });
     assert.throws(() => new SGDClassifier().partialFit(X.selectRows([0]), ['a']), { code: 'SINGLE_CLASS', message: /classes/ });
   });
-  it('a loaded model continues partialFit exactly like the original', () => {
+  it('a loaded model continues partialFit exactly like the original, from a plain or a coded coef', () => {
     const a = new SGDClassifier({ loss: 'log_loss' }).fit(data.Xtrain, data.ytrain);
-    const b = SGDClassifier.fromState(a.toState());
+    const state = a.toState();
+    const b = SGDClassifier.fromState(state);
+    const coef = state.arrays.coef as Float64Array;
+    const table = Float64Array.from(new Set(coef));
+    const { coef: _plain, ...rest } = state.arrays;
+    const c = SGDClassifier.fromState({ ...state, arrays: { ...rest, coefTable: table, coefCodes: Uint16Array.from(coef, (v) => table.indexOf(v)) } });
     a.partialFit(data.Xtest, data.ytest);
     b.partialFit(data.Xtest, data.ytest);
+    c.partialFit(data.Xtest, data.ytest);
     assert.deepEqual(b.coef, a.coef);
+    assert.deepEqual(c.coef, a.coef);
+    assert.deepEqual(c.decisionFunction(data.Xtest).data, a.decisionFunction(data.Xtest).data);
   });
   it("refuses learningRate 'constant' without a positive eta0", () => {
     const { X, y } = tinyProblem();

@@ -7,6 +7,7 @@ import { loadSpamCorpus } from '../../../src/demo/spam-corpus.ts';
 import { defaultCandidates } from '../../../src/ml/default-candidates.ts';
 import { ModelFileReader } from '../../../src/ml/persist/model-file-reader.ts';
 import { loadModel, readModelHeader, saveModel } from '../../../src/ml/persist/model-file.ts';
+import { storedBytes } from '../../../src/ml/persist/section-codecs.ts';
 import type { Pipeline } from '../../../src/ml/pipeline/pipeline.ts';
 import { CuratorError } from '../../../src/ml/errors.ts';
 
@@ -94,13 +95,13 @@ test('a version 3 file puts its encoded sections first, so they are rebuilt whil
 
 test('what was rebuilt from one buffer is not used for another: finish on other bytes loads those bytes', () => {
   const bytes = files[0]![1];
-  // The same file with some of its coefficients' codes scrambled (the CRC-32 is not checked: 'verified').
+  // The same file with some of its term slots scrambled (the CRC-32 is not checked: 'verified').
   const { sections } = readModelHeader(bytes);
-  const coef = sections.find((s) => s.name === 'steps.1.coef')!;
-  assert.equal(coef.encoding?.codec, 'dict');
+  const slots = sections.find((s) => s.name === 'steps.0.termSlots')!;
+  assert.equal(slots.encoding?.codec, 'sparse');
   const scrambled = bytes.slice();
-  // Bytes in the middle of its codes: other weights, still a well-formed section.
-  const at = findDataStart(bytes) + coef.offset + 8 * (coef.encoding as { table: number }).table + 64;
+  // Bytes among its last values: other slots, still a well-formed section.
+  const at = findDataStart(bytes) + slots.offset + storedBytes(slots.dtype, slots.length, slots.encoding) - 72;
   for (let i = at; i < at + 64; i++) scrambled[i] = 255 - scrambled[i]!;
   // Saved again, a model is its weights, bit for bit.
   const want = Buffer.from(saveModel(loadModel(bytes)));

@@ -93,13 +93,20 @@ describe('state round trip', () => {
       const v = new TfidfVectorizer(params).fit(texts.slice(0, 200));
       const state = v.toState();
       assert.ok(state.arrays['termChars'] instanceof Uint8Array && state.arrays['termStarts'] instanceof Int32Array && state.arrays['termSlots'] instanceof Int32Array);
-      assert.ok(state.arrays['idf'] instanceof Float64Array);
+      // The idf as its distinct values and a code per term where that is much smaller (large vocabularies), else plain.
+      const codes = state.arrays['idfCodes'];
+      const coded = state.arrays['idfTable'] instanceof Float64Array && (codes instanceof Uint8Array || codes instanceof Uint16Array);
+      assert.ok(coded !== (state.arrays['idf'] instanceof Float64Array), Object.keys(state.arrays).join(', '));
+      if (coded) assert.ok(state.arrays['idfTable']!.length * 8 + state.arrays['idfCodes']!.byteLength <= 0.6 * 8 * v.idf.length);
       const w = TfidfVectorizer.fromState(structuredClone(state));
       assert.deepEqual(w.getParams(), v.getParams());
       assert.deepEqual(w.vocabulary, v.vocabulary);
       sameMatrix(w.transform(texts.slice(200)), v.transform(texts.slice(200)), 'raw transform');
       const analyzed = w.analyze(texts.slice(200));
       sameMatrix(w.transform(analyzed), v.transform(texts.slice(200)), 'AnalyzedDocs transform');
+      // The idf accessor gives the plain values, bit for bit, and transforms still agree after it.
+      assert.deepEqual(new Uint8Array(w.idf.buffer, w.idf.byteOffset, w.idf.byteLength), new Uint8Array(v.idf.buffer, v.idf.byteOffset, v.idf.byteLength));
+      sameMatrix(w.transform(texts.slice(200)), v.transform(texts.slice(200)), 'transform after reading idf');
     });
   }
 
@@ -116,7 +123,12 @@ describe('state round trip', () => {
   it('a corrupt or foreign state is refused with MODEL_FILE_* codes', () => {
     const state = new TfidfVectorizer().fit(texts.slice(0, 10)).toState();
     assert.throws(() => TfidfVectorizer.fromState({ ...state, kind: 'CountVectorizer' }), isCode('MODEL_FILE_KIND'));
-    assert.throws(() => TfidfVectorizer.fromState({ ...state, arrays: { ...state.arrays, idf: new Float64Array(3) } }), isCode('MODEL_FILE_CORRUPT', /idf/));
+    const plain = new TfidfVectorizer().fit(texts.slice(0, 2)).toState();
+    assert.ok(plain.arrays['idf'] instanceof Float64Array, 'a small vocabulary keeps a plain idf');
+    assert.throws(() => TfidfVectorizer.fromState({ ...plain, arrays: { ...plain.arrays, idf: new Float64Array(3) } }), isCode('MODEL_FILE_CORRUPT', /idf/));
+    assert.ok(state.arrays['idfTable'] instanceof Float64Array, 'a larger one is coded');
+    assert.throws(() => TfidfVectorizer.fromState({ ...state, arrays: { ...state.arrays, idfCodes: new Uint16Array(3) } }), isCode('MODEL_FILE_CORRUPT', /idf/));
+    assert.throws(() => TfidfVectorizer.fromState({ ...state, arrays: { ...state.arrays, idfTable: new Int32Array(3) } }), isCode('MODEL_FILE_CORRUPT', /idf/));
     const { termStarts: _drop, ...rest } = state.arrays;
     assert.throws(() => TfidfVectorizer.fromState({ ...state, arrays: rest }), isCode('MODEL_FILE_CORRUPT', /vocabulary/));
     assert.throws(() => TfidfVectorizer.fromState({ ...state, params: { ...state.params, norm: 'l3' } }), isCode('MODEL_FILE_CORRUPT', /norm/));

@@ -117,12 +117,12 @@ export function readLinearState(state: ModelState, kind: string): LinearWeights 
   const k = outputCount((classes as string[]).length);
   if (!(intercept instanceof Float64Array) || intercept.length !== k) corrupt(`the intercept section must hold ${k} float64 values`);
   let coef: Float64Array | CodedValues;
-  if (state.arrays.coefTable !== undefined) {
+  if (state.arrays?.coefTable !== undefined) {
     const coded = readCodedValues(state.arrays.coefTable, state.arrays.coefCodes, k * (nFeatures as number));
     if (typeof coded === 'string') corrupt(`its coded coef is unusable: ${coded}`);
     coef = coded as CodedValues;
   } else {
-    const plain = state.arrays.coef;
+    const plain = state.arrays?.coef;
     if (!(plain instanceof Float64Array) || plain.length !== k * (nFeatures as number)) corrupt(`the coef section must hold ${k} × ${nFeatures} float64 values`);
     coef = plain as Float64Array;
   }

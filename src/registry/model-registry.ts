@@ -227,19 +227,17 @@ export class ModelRegistry {
       onValue?.(value, chunk.byteOffset - value.byteOffset + chunk.byteLength);
     };
     // Where the store streams the blob (it learns the size with the bytes), the row and the
-    // blob are asked for together, on two connections (~0.4 ms, the row's round trip, per load).
-    // A read of a model that turns out quarantined or missing is only thrown away.
+    // blob come in one round trip, the row first. A read of a model that turns out quarantined
+    // is only thrown away.
     const streams = this.store.capabilities.streamsBytes;
-    const early = streams ? this.store.models.getBlob(modelId, { onBytes }) : undefined;
-    // Rejected before awaited when the row check throws first: never an unhandled rejection.
-    early?.catch(() => {});
-    const model = await this.store.models.get(modelId);
+    const early = streams ? await this.store.models.getWithBlob(modelId, { onBytes }) : undefined;
+    const model = streams ? early?.model : await this.store.models.get(modelId);
     if (model === undefined) throw new CuratorError('NOT_FOUND', `${fn}: no model ${modelId}`, { field: 'id' });
     if (model.status === 'quarantined') {
       throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} is quarantined (its blob failed its checksum)`, { field: 'id' });
     }
-    if (early === undefined && model.blobBlake3 === null) hash = { algo: 'sha256', stream: sha256Stream() };
-    const bytes = await (early ?? this.store.models.getBlob(modelId, { sizeHint: model.blobSize, onBytes }));
+    if (!streams && model.blobBlake3 === null) hash = { algo: 'sha256', stream: sha256Stream() };
+    const bytes = streams ? early!.blob : await this.store.models.getBlob(modelId, { sizeHint: model.blobSize, onBytes });
     if (bytes === undefined) {
       throw new CuratorError('INVALID_STATE', `${fn}: model ${modelId} has no blob (retention deleted it; status ${model.status})`, { field: 'id' });
     }

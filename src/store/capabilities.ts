@@ -58,6 +58,13 @@ export interface StoreDialect {
    * no row matched, or undefined to say "use the ordinary query". Present where `streamsBytes`.
    */
   readLargeBytes?(query: CompiledQuery, options: LargeBytesOptions): Promise<Uint8Array | null | undefined>;
+  /**
+   * `row` (a select of at most one row) and then `readLargeBytes(query)`, in one round trip on
+   * one connection. Resolves to the row as the driver gives it (undefined when none matched) and
+   * the value (null when no row matched), or undefined to say "use the ordinary queries".
+   * Present where `streamsBytes`, optional even there.
+   */
+  readRowAndLargeBytes?(row: CompiledQuery, query: CompiledQuery, options: LargeBytesOptions): Promise<{ row: Record<string, unknown> | undefined; value: Uint8Array | null } | undefined>;
 }
 
 /** How a large value is read: the size expected, and who sees its bytes as they arrive. */

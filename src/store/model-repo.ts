@@ -1,10 +1,10 @@
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { CuratorError } from '../ml/errors.ts';
 import type { LargeBytesOptions, StoreDialect } from './capabilities.ts';
 import { guarded } from './db-errors.ts';
 import { insertRow } from './insert-row.ts';
 import { scopeColumns, toBytes, toEvaluation, toModel, toMs } from './mappers.ts';
-import type { Tables } from './schema.ts';
+import type { ModelRow, Tables } from './schema.ts';
 import type { Evaluation, Model, ModelStatus, Scope } from './types.ts';
 
 /** Everything a model row holds, as the registry computed it. */
@@ -125,6 +125,7 @@ function decodeCursor(text: string, orderBy: Cursor['orderBy'], direction: Curso
 /** Models, their blobs and their evaluations. */
 export class ModelRepo {
   private blobSelect: CompiledQuery<{ data: Uint8Array }> | undefined;
+  private rowSelect: CompiledQuery | undefined;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -186,6 +187,24 @@ export class ModelRepo {
     const bytes = r === undefined ? undefined : toBytes(r.data);
     if (bytes !== undefined) options.onBytes?.(bytes, bytes);
     return bytes;
+  }
+
+  /**
+   * The model row and its stored bytes (undefined when it has none), or undefined when there is
+   * no such model. Where the backend can, in one round trip (the row first, then the bytes
+   * streamed to `options.onBytes`); else the row, then `getBlob`. The bytes are read whatever
+   * the row says (a quarantined model's too): the caller decides what to do with them.
+   */
+  async getWithBlob(modelId: number, options: LargeBytesOptions = {}): Promise<{ model: Model; blob: Uint8Array | undefined } | undefined> {
+    if (!this.db.isTransaction && this.dialect.readRowAndLargeBytes !== undefined) {
+      this.rowSelect ??= this.db.selectFrom('models').selectAll().where('id', '=', 0).compile();
+      this.blobSelect ??= this.db.selectFrom('model_blobs').select('data').where('model_id', '=', 0).compile();
+      const got = await this.dialect.readRowAndLargeBytes({ ...this.rowSelect, parameters: [modelId] }, { ...this.blobSelect, parameters: [modelId] }, options);
+      if (got !== undefined) return got.row === undefined ? undefined : { model: toModel(got.row as Selectable<ModelRow>), blob: got.value ?? undefined };
+    }
+    const model = await this.get(modelId);
+    if (model === undefined) return undefined;
+    return { model, blob: await this.getBlob(modelId, { sizeHint: model.blobSize, ...options }) };
   }
 
   /** Deletes the blobs of these models; returns how many existed. */

@@ -115,6 +115,41 @@ class JoinedSlices implements ValueSink<Uint8Array | null> {
   }
 }
 
+/** A row as pg gives it: column name → value through the connection's type parsers. */
+export type Row = Record<string, unknown>;
+/** pg's type parser lookup (a client's `getTypeParser`, which honours the pool's `types`). */
+type TypeParser = (oid: number, format: 'text' | 'binary') => (value: string) => unknown;
+/** The parts of pg's RowDescription field this reads. */
+interface FieldDescription {
+  readonly name: string;
+  readonly dataTypeID: number;
+  readonly format?: string;
+}
+
+/** The one row of a select that runs ahead of the COPY in the same query; a second row is an error. */
+class LeadingRow {
+  private names: string[] = [];
+  private parsers: ((value: string) => unknown)[] = [];
+  row: Row | undefined;
+
+  constructor(private readonly typeParser: TypeParser) {}
+
+  describe(fields: readonly FieldDescription[]): void {
+    this.names = fields.map((f) => f.name);
+    this.parsers = fields.map((f) => this.typeParser(f.dataTypeID, f.format === 'binary' ? 'binary' : 'text'));
+  }
+
+  add(values: readonly (string | null)[]): void {
+    if (this.row !== undefined) throw new Error('binary COPY: the leading select matched more than one row');
+    const row: Row = {};
+    for (let i = 0; i < this.names.length; i++) {
+      const v = values[i];
+      row[this.names[i]!] = v === null || v === undefined ? null : this.parsers[i]!(v);
+    }
+    this.row = row;
+  }
+}
+
 /**
  * pg's "submittable" protocol: the client drives it with the server's messages. The binary
  * COPY stream is parsed as it arrives, whatever the message boundaries, and every value's
@@ -122,6 +157,8 @@ class JoinedSlices implements ValueSink<Uint8Array | null> {
  */
 class CopyOut<R> {
   private error: unknown;
+  /** The leading select's row, when the query starts with one (see copyOutRowAndLargeBytes). */
+  private readonly leading: LeadingRow | undefined;
   private settle!: { resolve: (value: R) => void; reject: (error: unknown) => void };
   readonly done = new Promise<R>((resolve, reject) => (this.settle = { resolve, reject }));
   /** Bytes of a header or tuple header split across messages. */
@@ -134,7 +171,15 @@ class CopyOut<R> {
   constructor(
     private readonly text: string,
     private readonly sink: ValueSink<R>,
-  ) {}
+    typeParser?: TypeParser,
+  ) {
+    this.leading = typeParser === undefined ? undefined : new LeadingRow(typeParser);
+  }
+
+  /** The leading select's row; undefined when it matched none (or there was no leading select). */
+  get row(): Row | undefined {
+    return this.leading?.row;
+  }
 
   submit(connection: { query(text: string): void; stream?: unknown }): void {
     // On a CopySocket the data comes straight from the socket's read buffer (see pg-copy-socket.ts).
@@ -236,8 +281,20 @@ class CopyOut<R> {
     connection.sendCopyFail('not a COPY FROM');
   }
 
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
+  handleRowDescription(msg: { fields: readonly FieldDescription[] }): void {
+    if (this.leading === undefined) this.error ??= new Error('binary COPY: a row description where none was asked for');
+    else this.leading.describe(msg.fields);
+  }
+
+  handleDataRow(msg: { fields: readonly (string | null)[] }): void {
+    if (this.error !== undefined) return;
+    try {
+      if (this.leading === undefined || this.phase !== 'header') throw new Error('binary COPY: a data row where none was asked for');
+      this.leading.add(msg.fields);
+    } catch (error) {
+      this.error = error;
+    }
+  }
   handleEmptyQuery(): void {}
   handleCommandComplete(): void {}
   handlePortalSuspended(): void {}
@@ -254,9 +311,15 @@ export function inlineIntegerParameters(query: CompiledQuery): string | undefine
 }
 
 async function runCopy<R>(pool: pg.Pool, text: string, sink: ValueSink<R>): Promise<R> {
+  return (await runCopyWithRow(pool, text, sink, false)).value;
+}
+
+async function runCopyWithRow<R>(pool: pg.Pool, text: string, sink: ValueSink<R>, leadingRow: boolean): Promise<{ row: Row | undefined; value: R }> {
   const client = await pool.connect();
   try {
-    return await (client.query(new CopyOut(text, sink) as never) as CopyOut<R>).done;
+    const copy = new CopyOut(text, sink, leadingRow ? (oid, format) => client.getTypeParser(oid, format) as (value: string) => unknown : undefined);
+    const value = await (client.query(copy as never) as CopyOut<R>).done;
+    return { row: copy.row, value };
   } finally {
     client.release();
   }
@@ -283,11 +346,37 @@ export async function copyOutBytes(pool: pg.Pool, query: CompiledQuery): Promise
  * every slice.
  */
 export async function copyOutLargeBytes(pool: pg.Pool, query: CompiledQuery, options: LargeBytesOptions = {}): Promise<Uint8Array | null | undefined> {
+  const copy = slicedCopy(query);
+  if (copy === undefined) return undefined;
+  return runCopy(pool, copy, new JoinedSlices(options.onBytes));
+}
+
+/**
+ * copyOutLargeBytes preceded by `row`, a select of at most one row, sent as one simple query on
+ * one connection: one round trip and one server process instead of two concurrent queries
+ * (which on a model load that has just woken up delayed the value's first byte by ~1 ms: two
+ * backends to wake, and two results to take apart at once). The row is parsed with the pool's
+ * type parsers, as pg would. Undefined when either query has parameters COPY cannot carry.
+ */
+export async function copyOutRowAndLargeBytes(
+  pool: pg.Pool,
+  row: CompiledQuery,
+  query: CompiledQuery,
+  options: LargeBytesOptions = {},
+): Promise<{ row: Row | undefined; value: Uint8Array | null } | undefined> {
+  const select = inlineIntegerParameters(row);
+  const copy = slicedCopy(query);
+  if (select === undefined || copy === undefined) return undefined;
+  return runCopyWithRow(pool, `${select}; ${copy}`, new JoinedSlices(options.onBytes), true);
+}
+
+/** The binary COPY that sends a one-column bytea select in numbered slices (see copyOutLargeBytes). */
+function slicedCopy(query: CompiledQuery): string | undefined {
   const select = inlineIntegerParameters(query);
   if (select === undefined) return undefined;
   // An empty value still gives one (empty) slice, so "no row" and "empty" stay apart.
   const sliced =
     `select k::int4, octet_length(v.b)::int4, substr(v.b, k * ${SLICE_BYTES} + 1, ${SLICE_BYTES}) from (${select}) as v(b) ` +
     `cross join lateral generate_series(0, greatest(0, (octet_length(v.b) - 1) / ${SLICE_BYTES})) as k`;
-  return runCopy(pool, `COPY (${sliced}) TO STDOUT (FORMAT binary)`, new JoinedSlices(options.onBytes));
+  return `COPY (${sliced}) TO STDOUT (FORMAT binary)`;
 }

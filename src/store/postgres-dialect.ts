@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { PostgresDialect, sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import type { ConstraintKind, StoreDialect } from './capabilities.ts';
-import { copyOutLargeBytes } from './pg-copy-bytes.ts';
+import { copyOutLargeBytes, copyOutRowAndLargeBytes } from './pg-copy-bytes.ts';
 import { pgStream } from './pg-copy-socket.ts';
 
 const PG_CONSTRAINTS: Record<string, ConstraintKind> = {
@@ -82,5 +82,6 @@ export function createPostgresDialect(connectionString: string, options: Postgre
       await sql`alter table ${sql.table(table)} alter column ${sql.id(column)} set storage external`.execute(db);
     },
     readLargeBytes: (query, opts) => copyOutLargeBytes(pool, query, opts),
+    readRowAndLargeBytes: (row, query, opts) => copyOutRowAndLargeBytes(pool, row, query, opts),
   };
 }

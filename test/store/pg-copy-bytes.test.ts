@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { openStore } from '../../src/store/index.ts';
-import { copyOutBytes, copyOutLargeBytes, inlineIntegerParameters, SLICE_BYTES } from '../../src/store/pg-copy-bytes.ts';
+import { copyOutBytes, copyOutLargeBytes, copyOutRowAndLargeBytes, inlineIntegerParameters, SLICE_BYTES } from '../../src/store/pg-copy-bytes.ts';
+import { pgStream } from '../../src/store/pg-copy-socket.ts';
 import { BACKENDS, PG_URL } from './backends.ts';
 
 const postgres = BACKENDS.find((b) => b.name.startsWith('postgres'))!;
@@ -76,6 +77,46 @@ describe('binary COPY reads of bytea (PostgreSQL fast path)', () => {
     } finally {
       await pool.query(`drop schema if exists ${schema} cascade`);
       await pool.end();
+    }
+  });
+
+  it('reads a row and then a large value in one round trip: the row through the pool\'s type parsers, the value whole', { skip: postgres.skip }, async () => {
+    if (postgres.fail !== undefined) assert.fail(postgres.fail);
+    const schema = `curator_copy_${process.pid}_${randomBytes(3).toString('hex')}`;
+    // int8 as a number, as the store's pool has it; on both kinds of socket (the store's, and pg's own).
+    const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) } as pg.CustomTypesConfig;
+    const pools = [
+      new pg.Pool({ connectionString: PG_URL, max: 1, types, options: `-c search_path=${schema}`, stream: pgStream as never }),
+      new pg.Pool({ connectionString: PG_URL, max: 1, types, options: `-c search_path=${schema}` }),
+    ];
+    try {
+      await pools[0]!.query(`create schema ${schema}`);
+      await pools[0]!.query('create table meta (id int8 primary key, name text, at timestamptz, extra jsonb, n numeric)');
+      await pools[0]!.query('create table blobs (id int8 primary key, data bytea not null)');
+      await pools[0]!.query(`insert into meta values (1, 'one', '2026-01-02T03:04:05.678Z', '{"a":[1,null]}', null), (2, null, null, null, 2.5)`);
+      const value = randomBytes(SLICE_BYTES * 5 + 3);
+      await pools[0]!.query('insert into blobs values (1, $1), (2, $2)', [value, Buffer.alloc(0)]);
+      for (const pool of pools) {
+        const pieces: Buffer[] = [];
+        const got = await copyOutRowAndLargeBytes(pool, query('select * from meta where id = $1', [1]), query('select data from blobs where id = $1', [1]), { onBytes: (c) => pieces.push(Buffer.from(c)) });
+        assert.ok(got !== undefined);
+        assert.deepEqual(got.row, { id: 1, name: 'one', at: new Date('2026-01-02T03:04:05.678Z'), extra: { a: [1, null] }, n: null });
+        assert.ok(got.value !== null && Buffer.from(got.value).equals(value));
+        assert.ok(Buffer.concat(pieces).equals(value), 'onBytes saw every byte in order');
+        const empty = await copyOutRowAndLargeBytes(pool, query('select * from meta where id = $1', [2]), query('select data from blobs where id = $1', [2]));
+        assert.deepEqual(empty, { row: { id: 2, name: null, at: null, extra: null, n: '2.5' }, value: new Uint8Array(0) });
+        // No row, no value: both told apart from empty ones.
+        assert.deepEqual(await copyOutRowAndLargeBytes(pool, query('select * from meta where id = $1', [9]), query('select data from blobs where id = $1', [9])), { row: undefined, value: null });
+        await assert.rejects(copyOutRowAndLargeBytes(pool, query('select * from meta where id < $1', [3]), query('select data from blobs where id = $1', [1])), /more than one row/);
+        await assert.rejects(copyOutRowAndLargeBytes(pool, query('select * from no_such_table where id = $1', [1]), query('select data from blobs where id = $1', [1])), /no_such_table/);
+        await assert.rejects(copyOutRowAndLargeBytes(pool, query('select * from meta where id = $1', [1]), query('select data from no_such_table where id = $1', [1])), /no_such_table/);
+        assert.equal(await copyOutRowAndLargeBytes(pool, query('select * from meta where id = $1', ['1']), query('select data from blobs where id = $1', [1])), undefined);
+        // The connection is still good after the errors.
+        assert.equal((await pool.query('select count(*)::int as n from meta')).rows[0].n, 2);
+      }
+    } finally {
+      await pools[0]!.query(`drop schema if exists ${schema} cascade`);
+      await Promise.all(pools.map((p) => p.end()));
     }
   });
 

@@ -97,6 +97,36 @@ forEachBackend('store', (ctx) => {
     await rejectsWith(ctx.store.models.putBlob(model.id + 10_000, bytes), 'INVALID_REFERENCE');
   });
 
+  it('reads a model row and its blob together: the same row as get, every byte once in order, nothing for unknown ids', async () => {
+    const task = ctx.unique('task');
+    await ctx.store.corpus.createTask({ id: task, labels: ['a'] });
+    const bytes = new Uint8Array((3 << 20) + 5);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    const insert = (blobSize: number) =>
+      ctx.store.models.insert({
+        taskId: task, scope: { kind: 'user', userId: 'ana' }, estimator: 'X', hyperparameters: { C: 0.5, nested: [1, null] }, buildTimeMs: 12, score: 0.75,
+        scoreMetric: 'f1', formatVersion: 3, blobSha256: `h${blobSize}`, blobBlake3: 'b'.repeat(64), blobSize, snapshotId: null, jobId: null, parentId: null,
+        status: 'candidate', createdBy: 'ana', createdAt: new Date('2026-01-02T03:04:05.678Z'),
+      });
+    const model = await insert(bytes.length);
+    await ctx.store.models.putBlob(model.id, bytes);
+    const pieces: Uint8Array[] = [];
+    const got = await ctx.store.models.getWithBlob(model.id, { onBytes: (chunk) => pieces.push(chunk.slice()) });
+    assert.ok(got !== undefined);
+    assert.deepEqual(got.model, await ctx.store.models.get(model.id));
+    assert.ok(got.blob instanceof Uint8Array && Buffer.from(got.blob).equals(Buffer.from(bytes)));
+    assert.ok(Buffer.concat(pieces).equals(Buffer.from(bytes)), 'onBytes saw every byte once, in order');
+
+    // A model without a blob (retention deleted it) and an unknown id are told apart.
+    const bare = await insert(7);
+    assert.deepEqual(await ctx.store.models.getWithBlob(bare.id), { model: await ctx.store.models.get(bare.id), blob: undefined });
+    assert.equal(await ctx.store.models.getWithBlob(model.id + 10_000), undefined);
+    // Inside a transaction it reads the same (the ordinary queries, on the transaction's connection).
+    const inTx = await ctx.store.transaction((tx) => tx.models.getWithBlob(model.id));
+    assert.deepEqual(inTx?.model, got.model);
+    assert.ok(inTx?.blob !== undefined && Buffer.from(inTx.blob).equals(Buffer.from(bytes)));
+  });
+
   it('logs predictions in multi-row batches inside one transaction, all or nothing', async () => {
     const task = ctx.unique('task');
     await ctx.store.corpus.createTask({ id: task, labels: ['ham', 'spam'] });

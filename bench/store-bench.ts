@@ -7,7 +7,9 @@
  *    SpamAssassin corpus (and MultinomialNB), timed up to "loaded from the database and ready
  *    to predict", against scikit-learn's pickle load of the same pipeline, measured in the same
  *    run by bench/sklearn_pickle.py (Debian's python3-sklearn; else the shared bench's figure,
- *    labelled as such); plus a synthetic
+ *    labelled as such) in the process that fitted it, as the shared bench does (the ratio the
+ *    target is checked against), and in a fresh process like the load children (shown beside
+ *    it: a small heap loads the same pickle 2-3x more slowly); plus a synthetic
  *    10 MB blob for the raw bytes, and on PostgreSQL the blob read paths that were compared;
  * 2. a page of 50 among 100,000 models: first page, a deep page by cursor, by score, filtered;
  * 3. 100,000 prediction-log rows written in durable batches (one transaction each).
@@ -99,6 +101,8 @@ interface FittedModel {
 interface Pickle {
   readonly ms: number;
   readonly source: 'this run' | 'shared bench';
+  /** The same pickle loaded in a fresh Python process (this run only): the load children's condition. */
+  readonly freshMs?: number;
 }
 
 function summarize(samples: readonly number[]): Figure {
@@ -111,7 +115,8 @@ function withPickle(fig: Figure, m: FittedModel): Figure {
   if (m.pickle === undefined) return { ...fig, note: best };
   const ratio = (ms: number) => `${(ms / fig.medianMs!).toFixed(1)}x`;
   const shared = m.pickle.source === 'this run' && m.sharedPickleMs !== undefined ? `; shared bench's ${m.sharedPickleMs.toFixed(1)} ms: ${ratio(m.sharedPickleMs)}` : '';
-  return { ...fig, note: `pickle (${m.pickle.source}) ${m.pickle.ms.toFixed(1)} ms: ${ratio(m.pickle.ms)} (${best}: ${(m.pickle.ms / fig.minMs!).toFixed(1)}x)${shared}` };
+  const fresh = m.pickle.freshMs !== undefined ? `; in a fresh process ${m.pickle.freshMs.toFixed(1)} ms: ${ratio(m.pickle.freshMs)}` : '';
+  return { ...fig, note: `pickle (${m.pickle.source}) ${m.pickle.ms.toFixed(1)} ms: ${ratio(m.pickle.ms)} (${best}: ${(m.pickle.ms / fig.minMs!).toFixed(1)}x)${shared}${fresh}` };
 }
 
 async function timeIt(repeats: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
@@ -126,18 +131,23 @@ async function timeIt(repeats: number, fn: () => Promise<unknown> | unknown): Pr
 
 /**
  * scikit-learn's pickle load per pipeline, on this machine now (bench/sklearn_pickle.py: the same
- * corpus and pipelines, gc.collect() before each of 21 loads, median); undefined without
- * Debian's python3-sklearn.
+ * corpus and pipelines, gc.collect() before each of 21 loads, median), in the process that fitted
+ * them (the shared bench's way, the figure the target is checked against) and in a fresh process
+ * (the load children's condition, shown beside it); undefined without Debian's python3-sklearn.
  */
-function pickleThisRun(): Record<string, number> | undefined {
-  const run = spawnSync(SYSTEM_PYTHON, [join(HERE, 'sklearn_pickle.py'), '--corpus', spamCorpusDir(), '--repeats', '21'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+function pickleThisRun(): Record<string, { ms: number; freshMs?: number }> | undefined {
+  const run = spawnSync(SYSTEM_PYTHON, [join(HERE, 'sklearn_pickle.py'), '--corpus', spamCorpusDir(), '--repeats', '21', '--fresh-repeats', '21'], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
   if (run.status !== 0) {
     console.warn(`(scikit-learn's pickle load not measured in this run: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}; apt-get install -y python3-sklearn)`);
     return undefined;
   }
-  const out = JSON.parse(run.stdout) as { sklearn: string; pipelines: Record<string, { median_ms: number }> };
-  console.log(`scikit-learn ${out.sklearn}, pickle load (this run): ${Object.entries(out.pipelines).map(([k, v]) => `${k} ${v.median_ms.toFixed(1)} ms`).join(', ')}`);
-  return Object.fromEntries(Object.entries(out.pipelines).map(([k, v]) => [k, v.median_ms]));
+  const out = JSON.parse(run.stdout) as { sklearn: string; pipelines: Record<string, { median_ms: number; fresh?: { median_ms: number } }> };
+  const fresh = (v: { fresh?: { median_ms: number } }) => (v.fresh === undefined ? '' : ` (fresh process ${v.fresh.median_ms.toFixed(1)} ms)`);
+  console.log(`scikit-learn ${out.sklearn}, pickle load (this run): ${Object.entries(out.pipelines).map(([k, v]) => `${k} ${v.median_ms.toFixed(1)} ms${fresh(v)}`).join(', ')}`);
+  return Object.fromEntries(Object.entries(out.pipelines).map(([k, v]) => [k, { ms: v.median_ms, ...(v.fresh === undefined ? {} : { freshMs: v.fresh.median_ms }) }]));
 }
 
 /** scikit-learn's pickle load per pipeline in the shared bench: the fastest of its runs' medians. */
@@ -172,7 +182,7 @@ function fitModels(): FittedModel[] {
     const bytes = saveModel(pipe);
     console.log(`fitted ${name} in ${((performance.now() - t) / 1000).toFixed(1)} s: model file ${(bytes.byteLength / 1e6).toFixed(2)} MB`);
     const pickle: Pickle | undefined =
-      thisRun?.[name] !== undefined ? { ms: thisRun[name]!, source: 'this run' } : shared[name] !== undefined ? { ms: shared[name]!, source: 'shared bench' } : undefined;
+      thisRun?.[name] !== undefined ? { ...thisRun[name]!, source: 'this run' } : shared[name] !== undefined ? { ms: shared[name]!, source: 'shared bench' } : undefined;
     return { name, bytes, probe, expected: pipe.predict(probe), pickle, sharedPickleMs: shared[name] };
   });
 }

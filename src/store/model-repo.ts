@@ -174,10 +174,7 @@ export class ModelRepo {
    * (`capabilities.streamsBytes`), else all at once after the read.
    */
   async getBlob(modelId: number, options: LargeBytesOptions = {}): Promise<Uint8Array | undefined> {
-    // Built once per repository and re-bound: on a model load that has just woken up (cold
-    // caches), building and compiling it took ~0.2 ms before the read could start.
-    this.blobSelect ??= this.db.selectFrom('model_blobs').select('data').where('model_id', '=', 0).compile();
-    const query: CompiledQuery<{ data: Uint8Array }> = { ...this.blobSelect, parameters: [modelId] };
+    const query = this.blobQuery(modelId);
     // Outside a transaction the backend may have a faster path for big values (PostgreSQL: binary COPY).
     if (!this.db.isTransaction && this.dialect.readLargeBytes !== undefined) {
       const value = await this.dialect.readLargeBytes(query, options);
@@ -198,13 +195,21 @@ export class ModelRepo {
   async getWithBlob(modelId: number, options: LargeBytesOptions = {}): Promise<{ model: Model; blob: Uint8Array | undefined } | undefined> {
     if (!this.db.isTransaction && this.dialect.readRowAndLargeBytes !== undefined) {
       this.rowSelect ??= this.db.selectFrom('models').selectAll().where('id', '=', 0).compile();
-      this.blobSelect ??= this.db.selectFrom('model_blobs').select('data').where('model_id', '=', 0).compile();
-      const got = await this.dialect.readRowAndLargeBytes({ ...this.rowSelect, parameters: [modelId] }, { ...this.blobSelect, parameters: [modelId] }, options);
+      const got = await this.dialect.readRowAndLargeBytes({ ...this.rowSelect, parameters: [modelId] }, this.blobQuery(modelId), options);
       if (got !== undefined) return got.row === undefined ? undefined : { model: toModel(got.row as Selectable<ModelRow>), blob: got.value ?? undefined };
     }
     const model = await this.get(modelId);
     if (model === undefined) return undefined;
     return { model, blob: await this.getBlob(modelId, { sizeHint: model.blobSize, ...options }) };
+  }
+
+  /**
+   * The blob select, built once per repository and re-bound to `modelId`: on a model load that
+   * has just woken up (cold caches), building and compiling it took ~0.2 ms before the read began.
+   */
+  private blobQuery(modelId: number): CompiledQuery<{ data: Uint8Array }> {
+    this.blobSelect ??= this.db.selectFrom('model_blobs').select('data').where('model_id', '=', 0).compile();
+    return { ...this.blobSelect, parameters: [modelId] };
   }
 
   /** Deletes the blobs of these models; returns how many existed. */

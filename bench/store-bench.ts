@@ -15,7 +15,8 @@
  * 3. 100,000 prediction-log rows written in durable batches (one transaction each).
  *
  * Load times ("ready to predict") are medians over LOAD_RUNS fresh processes x LOAD_REPEATS
- * loads (see loadChild); the bench process's own figure is shown beside them.
+ * loads (see loadChild); the bench process's own figure is shown beside them, and so is the
+ * floor: the same read in the same processes with the bytes left untouched.
  *
  *   npm run bench:store                       # both backends (~2 min)
  *   npm run bench:store -- --skip-pg          # SQLite only
@@ -237,6 +238,7 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
     const c = child[m.name]!;
     figures[`load ${m.name}: ready to predict`] = withPickle(summarize(c.ready), m);
     const gcMean = c.gc.reduce((a, b) => a + b, 0) / c.gc.length;
+    figures[`  ${m.name}: floor: the same read, bytes untouched`] = withPickle(summarize(c.bytes), m);
     figures[`  ${m.name}: GC pauses during a load`] = { ...summarize(c.gc), note: `mean ${fmt(gcMean)} ms; in ${c.gc.filter((x) => x > 0).length} of ${c.gc.length} loads` };
     figures[`  ${m.name}: model row`] = summarize(c.row);
     figures[`  ${m.name}: read bytes (pg: with the row, BLAKE3 as they arrive)`] = summarize(c.read);
@@ -297,7 +299,7 @@ interface LoadSpec extends LoadTarget {
   readonly repeats: number;
   readonly models: readonly { name: string; id: number; probe: readonly string[]; expected: readonly string[] }[];
 }
-type LoadSamples = Record<'ready' | 'gc' | 'row' | 'read' | 'hash' | 'decode', number[]>;
+type LoadSamples = Record<'ready' | 'gc' | 'bytes' | 'row' | 'read' | 'hash' | 'decode', number[]>;
 
 async function runLoadChildren(target: LoadTarget, models: LoadSpec['models']): Promise<Record<string, LoadSamples>> {
   const spec: LoadSpec = { ...target, repeats: LOAD_REPEATS, models };
@@ -310,7 +312,7 @@ async function runLoadChildren(target: LoadTarget, models: LoadSpec['models']): 
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`load child exited with ${code}`);
     for (const [name, samples] of Object.entries(JSON.parse(out) as Record<string, LoadSamples>)) {
-      const into = (pooled[name] ??= { ready: [], gc: [], row: [], read: [], hash: [], decode: [] });
+      const into = (pooled[name] ??= { ready: [], gc: [], bytes: [], row: [], read: [], hash: [], decode: [] });
       for (const k of Object.keys(into) as (keyof LoadSamples)[]) into[k].push(...samples[k]);
     }
   }
@@ -330,7 +332,12 @@ async function loadChild(): Promise<void> {
       const ready = async () => (await registry.models.loadEstimator(m.id, { expect: 'Pipeline' })).estimator;
       await timeIt(3, ready);
       const { samples: readySamples, gcMs } = await withGcTime(spec.repeats, ready);
-      const samples: LoadSamples = { ready: readySamples, gc: gcMs, row: [], read: [], hash: [], decode: [] };
+      // The floor under that figure: the same read the load makes (the row and the bytes, in one
+      // round trip on PostgreSQL), timed the same way, with nothing done to the bytes: no hash,
+      // no decoding, no estimator. No code on this side can make a load faster than this.
+      await timeIt(3, () => store.models.getWithBlob(m.id));
+      const { samples: bytesOnly } = await withGcTime(spec.repeats, () => store.models.getWithBlob(m.id));
+      const samples: LoadSamples = { ready: readySamples, gc: gcMs, bytes: bytesOnly, row: [], read: [], hash: [], decode: [] };
       const pipe = await ready();
       if (pipe.predict(m.probe).some((p, i) => p !== m.expected[i])) throw new Error(`${m.name}: the model loaded in a fresh process predicts differently`);
       // Where the time goes, step by step, the way loadEstimator takes them.

@@ -334,7 +334,7 @@ async function loadChild(): Promise<void> {
       const { samples: readySamples, gcMs } = await withGcTime(spec.repeats, ready);
       // The floor under that figure: the same read the load makes (the row and the bytes, in one
       // round trip on PostgreSQL), timed the same way, with nothing done to the bytes: no hash,
-      // no decoding, no estimator. No code on this side can make a load faster than this.
+      // no decoding, no estimator. A load that reads this way cannot be faster than this.
       await timeIt(3, () => store.models.getWithBlob(m.id));
       const { samples: bytesOnly } = await withGcTime(spec.repeats, () => store.models.getWithBlob(m.id));
       const samples: LoadSamples = { ready: readySamples, gc: gcMs, bytes: bytesOnly, row: [], read: [], hash: [], decode: [] };

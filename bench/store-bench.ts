@@ -237,8 +237,8 @@ async function benchModels(store: Store, target: LoadTarget, models: readonly Fi
   for (const m of models) {
     const c = child[m.name]!;
     figures[`load ${m.name}: ready to predict`] = withPickle(summarize(c.ready), m);
-    const gcMean = c.gc.reduce((a, b) => a + b, 0) / c.gc.length;
     figures[`  ${m.name}: floor: the same read, bytes untouched`] = withPickle(summarize(c.bytes), m);
+    const gcMean = c.gc.reduce((a, b) => a + b, 0) / c.gc.length;
     figures[`  ${m.name}: GC pauses during a load`] = { ...summarize(c.gc), note: `mean ${fmt(gcMean)} ms; in ${c.gc.filter((x) => x > 0).length} of ${c.gc.length} loads` };
     figures[`  ${m.name}: model row`] = summarize(c.row);
     figures[`  ${m.name}: read bytes (pg: with the row, BLAKE3 as they arrive)`] = summarize(c.read);
